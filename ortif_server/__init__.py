@@ -1,0 +1,3 @@
+"""The reference ortif platform server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m ortif_server`."""
+
+from ortif_server.cli import run
+
+run()

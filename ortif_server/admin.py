@@ -1,0 +1,113 @@
+"""Administration: initialise a data directory, add users and their communities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ortif_server.config import ServerSettings
+from ortif_server.db import create_db_engine, create_schema
+from ortif_server.models import Community, Establishment, Membership, User
+from ortif_server.security import hash_password
+from ortif_server.textsearch import search_key
+
+
+class AdminError(Exception):
+    """A refused administrative action; the message is shown as is."""
+
+
+def is_initialised(settings: ServerSettings) -> bool:
+    return settings.blobs_dir.is_dir() and settings.tmp_dir.is_dir()
+
+
+def init_data_dir(settings: ServerSettings) -> list[str]:
+    """Create the directories and the schema that are missing; say what was done."""
+    done = []
+    for directory in (settings.data_dir, settings.blobs_dir, settings.tmp_dir):
+        if not directory.is_dir():
+            directory.mkdir(parents=True)
+            done.append(f"created {directory}")
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        create_schema(engine)
+    finally:
+        engine.dispose()
+    done.append("database schema is up to date")
+    return done
+
+
+def add_user(
+    settings: ServerSettings,
+    username: str,
+    password: str | None,
+    names: tuple[str | None, str | None],
+    establishment: str | None,
+    communities: Sequence[str],
+) -> str:
+    """Create or update a user and add memberships; return "created" or "updated"."""
+    if not is_initialised(settings):
+        raise AdminError(f"{settings.data_dir} is not initialised; run `ortif-server init`")
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            user = session.scalar(select(User).where(User.username == username))
+            outcome = "updated" if user else "created"
+            user = _upsert_user(session, user, username, password, names)
+            for name in communities:
+                assert establishment is not None
+                _join(session, user, _community(session, establishment, name))
+            session.commit()
+    finally:
+        engine.dispose()
+    return outcome
+
+
+def _upsert_user(
+    session: Session,
+    user: User | None,
+    username: str,
+    password: str | None,
+    names: tuple[str | None, str | None],
+) -> User:
+    last_name, first_name = names
+    if user is None:
+        if password is None or last_name is None or first_name is None:
+            raise AdminError("a new user needs --password-stdin, --last-name and --first-name")
+        user = User(username=username, password_hash="", last_name=last_name, first_name="")
+        session.add(user)
+    user.last_name = last_name or user.last_name
+    user.first_name = first_name or user.first_name
+    user.search_key = search_key(user.username, user.last_name, user.first_name)
+    if password is not None:
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _community(session: Session, establishment_name: str, name: str) -> Community:
+    establishment = session.scalar(
+        select(Establishment).where(Establishment.name == establishment_name)
+    )
+    if establishment is None:
+        establishment = Establishment(
+            name=establishment_name, search_key=search_key(establishment_name)
+        )
+        session.add(establishment)
+        session.flush()
+    community = session.scalar(
+        select(Community).where(
+            Community.establishment_id == establishment.id, Community.name == name
+        )
+    )
+    if community is None:
+        community = Community(name=name, establishment=establishment, search_key=search_key(name))
+        session.add(community)
+        session.flush()
+    return community
+
+
+def _join(session: Session, user: User, community: Community) -> None:
+    session.flush()
+    if session.get(Membership, (user.id, community.id)) is None:
+        session.add(Membership(user_id=user.id, community_id=community.id))

@@ -1,0 +1,99 @@
+"""Records received instances, study summaries and uploaders, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ortif_server.dicom_header import InstanceHeader
+from ortif_server.ingest import DIFFERENT_BYTES, PartOutcome
+from ortif_server.models import Instance, Study, StudyUpload, User
+
+log = logging.getLogger(__name__)
+
+
+def stored_digest(session: Session, sop_instance_uid: str) -> str | None:
+    """The SHA-256 of the instance stored under this SOP Instance UID, if any."""
+    return session.scalar(
+        select(Instance.sha256).where(Instance.sop_instance_uid == sop_instance_uid)
+    )
+
+
+def record_outcomes(session: Session, user: User, outcomes: Sequence[PartOutcome]) -> None:
+    """Insert the rows of stored instances; retry once if a concurrent upload won a race."""
+    try:
+        _insert(session, user, outcomes)
+    except IntegrityError:
+        session.rollback()
+        log.info("Concurrent upload of the same instances; re-checking")
+        _recheck(session, outcomes)
+        _insert(session, user, outcomes)
+
+
+def _recheck(session: Session, outcomes: Sequence[PartOutcome]) -> None:
+    for outcome in outcomes:
+        if outcome.status != "stored" or outcome.sop_instance_uid is None:
+            continue
+        digest = stored_digest(session, outcome.sop_instance_uid)
+        if digest == outcome.sha256:
+            outcome.status = "already_present"
+        elif digest is not None:
+            outcome.status, outcome.reason = "refused", DIFFERENT_BYTES
+
+
+def _insert(session: Session, user: User, outcomes: Sequence[PartOutcome]) -> None:
+    accepted = [o for o in outcomes if o.status != "refused" and o.header is not None]
+    stored = [o for o in accepted if o.status == "stored"]
+    for outcome in stored:
+        assert outcome.header is not None
+        _add_to_study(session, outcome.header, outcome.size)
+    session.flush()
+    session.add_all(_instance_row(outcome, user) for outcome in stored)
+    for study_uid in {o.study_instance_uid for o in accepted}:
+        if session.get(StudyUpload, (study_uid, user.id)) is None:
+            session.add(StudyUpload(study_instance_uid=study_uid, user_id=user.id))
+    session.commit()
+
+
+def _add_to_study(session: Session, header: InstanceHeader, size: int) -> None:
+    study = session.get(Study, header.study_instance_uid)
+    if study is None:
+        study = _new_study(header)
+        session.add(study)
+    study.instance_count += 1
+    study.size_bytes += size
+    modalities = set(filter(None, study.modalities.split("\\"))) | {header.modality or ""}
+    study.modalities = "\\".join(sorted(m for m in modalities if m))
+
+
+def _new_study(header: InstanceHeader) -> Study:
+    return Study(
+        study_instance_uid=header.study_instance_uid,
+        patient_name=header.patient_name,
+        patient_id=header.patient_id,
+        patient_birth_date=header.patient_birth_date,
+        study_date=header.study_date,
+        study_description=header.study_description,
+        modalities="",
+        instance_count=0,
+        size_bytes=0,
+    )
+
+
+def _instance_row(outcome: PartOutcome, user: User) -> Instance:
+    header = outcome.header
+    assert header is not None
+    return Instance(
+        sop_instance_uid=header.sop_instance_uid,
+        study_instance_uid=header.study_instance_uid,
+        series_instance_uid=header.series_instance_uid,
+        sop_class_uid=header.sop_class_uid,
+        transfer_syntax_uid=header.transfer_syntax_uid,
+        size_bytes=outcome.size,
+        sha256=outcome.sha256,
+        uploaded_by_id=user.id,
+    )

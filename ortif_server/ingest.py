@@ -1,0 +1,137 @@
+"""STOW-RS ingest: a streamed multipart/related body -> blob store -> database rows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from ortif_server.dicom_header import InstanceHeader, RefusedFile, read_header
+from ortif_server.errors import ApiError
+from ortif_server.store import BlobStore, TempBlob
+
+log = logging.getLogger(__name__)
+
+DICOM_MEDIA_TYPE = b"application/dicom"
+DIFFERENT_BYTES = "SOP Instance UID already stored with different bytes"
+
+# Returns the SHA-256 the database holds for a SOP Instance UID, if any.
+StoredDigest = Callable[[str], "str | None"]
+
+
+@dataclass
+class PartOutcome:
+    """What became of one part of the request."""
+
+    status: str
+    sha256: str
+    size: int
+    header: InstanceHeader | None = None
+    reason: str | None = None
+    sop_instance_uid: str | None = None
+
+    @property
+    def study_instance_uid(self) -> str | None:
+        return self.header.study_instance_uid if self.header else None
+
+
+def multipart_boundary(content_type: str | None) -> bytes:
+    """The boundary of a `multipart/related; type="application/dicom"` body."""
+    media_type, options = parse_options_header(content_type or "")
+    if media_type != b"multipart/related":
+        raise ApiError(415, "unsupported_media_type", "Expected multipart/related.")
+    if options.get(b"type", DICOM_MEDIA_TYPE) != DICOM_MEDIA_TYPE:
+        raise ApiError(415, "unsupported_media_type", 'Expected type="application/dicom".')
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise ApiError(400, "bad_request", "The multipart boundary is missing.")
+    return boundary
+
+
+@dataclass
+class StowReceiver:
+    """Feeds body chunks to a streaming multipart parser, one temp file per part."""
+
+    store: BlobStore
+    boundary: bytes
+    stored_digest: StoredDigest
+    outcomes: list[PartOutcome] = field(default_factory=list)
+    touched_dirs: set[Path] = field(default_factory=set)
+    _seen: dict[str, str] = field(default_factory=dict)
+    _temp: TempBlob | None = None
+    _headers: dict[str, str] = field(default_factory=dict)
+    _header: list[bytes] = field(default_factory=lambda: [b"", b""])
+
+    def __post_init__(self) -> None:
+        callbacks = {
+            "on_part_begin": self._on_part_begin,
+            "on_header_field": lambda d, s, e: self._append_header(0, d[s:e]),
+            "on_header_value": lambda d, s, e: self._append_header(1, d[s:e]),
+            "on_header_end": self._on_header_end,
+            "on_part_data": self._on_part_data,
+            "on_part_end": self._on_part_end,
+        }
+        self._parser = MultipartParser(self.boundary, callbacks)  # type: ignore[arg-type]
+
+    def write(self, chunk: bytes) -> None:
+        self._parser.write(chunk)
+
+    def finish(self) -> None:
+        """End of body: a part still open means the body was cut."""
+        self._parser.finalize()
+        if self._temp is not None:
+            raise ApiError(400, "bad_request", "The multipart body ends inside a part.")
+
+    def abort(self) -> None:
+        if self._temp is not None:
+            self._temp.discard()
+            self._temp = None
+
+    def _on_part_begin(self) -> None:
+        self.abort()
+        self._headers = {}
+        self._temp = self.store.open_temp()
+
+    def _append_header(self, index: int, data: bytes) -> None:
+        self._header[index] += data
+
+    def _on_header_end(self) -> None:
+        name, value = (part.decode("latin-1").strip() for part in self._header)
+        self._headers[name.lower()] = value
+        self._header = [b"", b""]
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        assert self._temp is not None
+        self._temp.write(memoryview(data)[start:end])
+
+    def _on_part_end(self) -> None:
+        temp, self._temp = self._temp, None
+        assert temp is not None
+        sha256 = temp.finish()
+        try:
+            outcome = self._classify(temp, sha256)
+        except RefusedFile as exc:
+            temp.discard()
+            outcome = PartOutcome("refused", sha256, temp.size, None, exc.reason)
+            outcome.sop_instance_uid = exc.sop_instance_uid
+        self.outcomes.append(outcome)
+
+    def _classify(self, temp: TempBlob, sha256: str) -> PartOutcome:
+        media_type, _ = parse_options_header(self._headers.get("content-type", "application/dicom"))
+        if media_type != DICOM_MEDIA_TYPE:
+            raise RefusedFile(f"part is {media_type.decode('latin-1')}, not application/dicom")
+        header = read_header(temp.path, temp.size)
+        uid = header.sop_instance_uid
+        known = self._seen.get(uid) or self.stored_digest(uid)
+        if known is not None and known != sha256:
+            raise RefusedFile(DIFFERENT_BYTES, uid)
+        status = "already_present" if known else "stored"
+        if known:
+            temp.discard()
+        else:
+            self.touched_dirs.add(self.store.keep(temp, sha256))
+        self._seen[uid] = sha256
+        return PartOutcome(status, sha256, temp.size, header, None, uid)

@@ -1,0 +1,73 @@
+"""Content-addressed blob store: DATA/blobs/ab/cd/<sha256>, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+WRITE_BUFFER = 1 << 20
+
+
+class TempBlob:
+    """A file being received into DATA/tmp, hashed as it is written."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        self._file.write(data)
+        self._hash.update(data)
+        self.size += len(data)
+
+    def finish(self) -> str:
+        """Flush what was written (readable by path) and return its SHA-256."""
+        self._file.flush()
+        return self._hash.hexdigest()
+
+    def sync_and_close(self) -> None:
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class BlobStore:
+    def __init__(self, blobs_dir: Path, tmp_dir: Path) -> None:
+        self.blobs_dir = blobs_dir
+        self.tmp_dir = tmp_dir
+
+    def path_for(self, sha256: str) -> Path:
+        return self.blobs_dir / sha256[:2] / sha256[2:4] / sha256
+
+    def open_temp(self) -> TempBlob:
+        return TempBlob(self.tmp_dir)
+
+    def keep(self, temp: TempBlob, sha256: str) -> Path:
+        """Move a finished temp file into place (after fsync); return its directory."""
+        target = self.path_for(sha256)
+        if target.exists():
+            temp.discard()
+            return target.parent
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.sync_and_close()
+        os.replace(temp.path, target)
+        return target.parent
+
+    @staticmethod
+    def sync_dirs(directories: Iterable[Path]) -> None:
+        """fsync directories so that the renames into them survive a crash."""
+        for directory in directories:
+            fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)

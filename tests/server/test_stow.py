@@ -1,0 +1,173 @@
+"""STOW-RS ingest, instance lookup and attaching exams to dossiers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydicom.uid import generate_uid
+
+from tests.server.conftest import Server
+from tests.server.dicom_files import ct_bytes, multipart, without
+from tests.server.dossier_helpers import create_dossier
+
+Client = Callable[[str], httpx.Client]
+
+
+def stow(client: httpx.Client, parts: list[bytes]) -> httpx.Response:
+    body, content_type = multipart(parts)
+    return client.post("/dicomweb/studies", content=body, headers={"Content-Type": content_type})
+
+
+def statuses(answer: httpx.Response) -> list[Any]:
+    return [(i["status"], i["reason"]) for i in answer.json()["instances"]]
+
+
+def test_stored_then_already_present(server: Server, signed_in: Client) -> None:
+    alice = signed_in("alice")
+    study_uid = generate_uid()
+    files = [ct_bytes(study_uid) for _ in range(3)]
+    first = stow(alice, files)
+    assert first.status_code == 200
+    instances = first.json()["instances"]
+    assert [i["status"] for i in instances] == ["stored"] * 3
+    for data, instance in zip(files, instances, strict=True):
+        digest = hashlib.sha256(data).hexdigest()
+        assert instance["sha256"] == digest
+        assert instance["study_instance_uid"] == study_uid
+        assert instance["reason"] is None
+        blob = server.data_dir / "blobs" / digest[:2] / digest[2:4] / digest
+        assert blob.read_bytes() == data
+    again = stow(alice, files[:1])
+    assert again.status_code == 200
+    assert statuses(again) == [("already_present", None)]
+    assert list((server.data_dir / "tmp").iterdir()) == []
+
+
+def test_refusals(server: Server, signed_in: Client) -> None:
+    alice = signed_in("alice")
+    good = ct_bytes()
+    stow(alice, [good]).raise_for_status()
+    sop_uid = _sop_uid(good)
+    parts = [
+        b"this is not a DICOM file" * 20,
+        good[:-100],  # cut inside Pixel Data
+        good[:400],  # cut inside the header
+        without(ct_bytes(), "SOPInstanceUID"),
+        without(ct_bytes(), "StudyInstanceUID"),
+        ct_bytes(sop_uid=sop_uid, description="OTHER BYTES"),
+        ct_bytes(),
+    ]
+    answer = stow(alice, parts)
+    assert answer.status_code == 202
+    reasons = [reason for _, reason in statuses(answer)]
+    assert reasons[0].startswith("not DICOM")
+    assert reasons[1].startswith("truncated")
+    assert reasons[2].startswith("truncated")
+    assert reasons[3] == "no SOP Instance UID"
+    assert reasons[4] == "no Study Instance UID"
+    assert reasons[5] == "SOP Instance UID already stored with different bytes"
+    assert statuses(answer)[6] == ("stored", None)
+    assert answer.json()["instances"][0]["sop_instance_uid"] is None
+    assert answer.json()["instances"][5]["sop_instance_uid"] == sop_uid
+    assert list((server.data_dir / "tmp").iterdir()) == []
+
+
+def test_all_refused_is_409(signed_in: Client) -> None:
+    answer = stow(signed_in("alice"), [b"garbage" * 100])
+    assert answer.status_code == 409
+    assert statuses(answer)[0][0] == "refused"
+
+
+def test_same_uid_twice_in_one_request(signed_in: Client) -> None:
+    data = ct_bytes()
+    other = ct_bytes(sop_uid=_sop_uid(data), description="DIFFERENT")
+    answer = stow(signed_in("alice"), [data, data, other])
+    assert [s for s, _ in statuses(answer)] == ["stored", "already_present", "refused"]
+
+
+def test_bad_requests(signed_in: Client) -> None:
+    alice = signed_in("alice")
+    wrong_type = alice.post(
+        "/dicomweb/studies", content=b"x", headers={"Content-Type": "image/png"}
+    )
+    assert wrong_type.status_code == 415
+    assert wrong_type.json()["error"]["code"] == "unsupported_media_type"
+    no_boundary = alice.post(
+        "/dicomweb/studies", content=b"x", headers={"Content-Type": "multipart/related"}
+    )
+    assert no_boundary.status_code == 400
+    body, content_type = multipart([ct_bytes()])
+    cut = alice.post(
+        "/dicomweb/studies", content=body[:-300], headers={"Content-Type": content_type}
+    )
+    assert cut.status_code == 400
+    assert cut.json()["error"]["code"] == "bad_request"
+    unauthenticated = httpx.post(str(alice.base_url.join("/dicomweb/studies")), content=body)
+    assert unauthenticated.status_code == 401
+
+
+def test_lookup_reports_what_the_caller_uploaded(signed_in: Client) -> None:
+    alice, eve = signed_in("alice"), signed_in("eve")
+    data = ct_bytes()
+    stow(alice, [data]).raise_for_status()
+    uids = [_sop_uid(data), generate_uid()]
+    present = alice.post("/api/v1/instances/lookup", json={"sop_instance_uids": uids}).json()
+    assert present == {
+        "present": [{"sop_instance_uid": uids[0], "sha256": hashlib.sha256(data).hexdigest()}]
+    }
+    hidden = eve.post("/api/v1/instances/lookup", json={"sop_instance_uids": uids}).json()
+    assert hidden == {"present": []}
+    too_many = alice.post("/api/v1/instances/lookup", json={"sop_instance_uids": ["1"] * 1001})
+    assert too_many.status_code == 422
+
+
+def test_attach_exams(server: Server, signed_in: Client) -> None:
+    alice, bob = signed_in("alice"), signed_in("bob")
+    study_uid = generate_uid()
+    stow(alice, [ct_bytes(study_uid), ct_bytes(study_uid)]).raise_for_status()
+    dossier = create_dossier(alice, [{"kind": "user", "id": server.users["bob"]}])
+    url = f"/api/v1/dossiers/{dossier['id']}"
+    body = {"study_instance_uids": [study_uid, study_uid]}
+    attached = alice.post(f"{url}/exams", json=body)
+    assert attached.status_code == 200
+    [exam] = attached.json()["steps"][0]["exams"]
+    assert exam["study_instance_uid"] == study_uid
+    assert (exam["instance_count"], exam["modalities"]) == (2, ["CT"])
+    assert (exam["patient_name"], exam["patient_id"]) == ("DOE^JOHN", "PID-1")
+    assert (exam["patient_birth_date"], exam["study_date"]) == ("1970-01-01", "2026-01-02")
+    assert alice.post(f"{url}/exams", json=body).json()["steps"][0]["exams"] == [exam]
+    unknown = alice.post(f"{url}/exams", json={"study_instance_uids": [generate_uid()]})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["message"].startswith("study_instance_uids")
+    assert bob.post(f"{url}/exams", json=body).status_code == 403
+    alice.post(f"{url}/send").raise_for_status()
+    lookup = bob.post("/api/v1/instances/lookup", json={"sop_instance_uids": []})
+    assert lookup.status_code == 200
+    bob.post(f"{url}/steps", json={"kind": "ack"}).raise_for_status()
+    closed = alice.post(f"{url}/exams", json=body)
+    assert closed.status_code == 409
+    assert closed.json()["error"]["code"] == "invalid_state"
+
+
+def test_study_not_uploaded_by_the_caller_cannot_be_attached(
+    server: Server, signed_in: Client
+) -> None:
+    study_uid = generate_uid()
+    stow(signed_in("eve"), [ct_bytes(study_uid)]).raise_for_status()
+    alice = signed_in("alice")
+    dossier = create_dossier(alice, [{"kind": "user", "id": server.users["bob"]}])
+    answer = alice.post(
+        f"/api/v1/dossiers/{dossier['id']}/exams", json={"study_instance_uids": [study_uid]}
+    )
+    assert answer.status_code == 422
+
+
+def _sop_uid(data: bytes) -> str:
+    import io
+
+    from pydicom import dcmread
+
+    return str(dcmread(io.BytesIO(data)).SOPInstanceUID)
