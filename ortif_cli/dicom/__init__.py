@@ -1,0 +1,1 @@
+"""Local DICOM toolkit (no HTTP): never prints, prompts or exits; returns dataclasses."""

@@ -1,0 +1,324 @@
+"""DICOM instances in a folder or on a CD: find them, read their headers, group them by study."""
+
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from pydicom import Dataset, dcmread
+from pydicom.dataelem import RawDataElement
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    MediaStorageDirectoryStorage,
+)
+
+from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.identity import PatientIdentity, parse_date
+from ortif_cli.errors import NotFoundError
+
+SPECIFIC_CHARACTER_SET = 0x00080005
+SOP_CLASS_UID = 0x00080016
+SOP_INSTANCE_UID = 0x00080018
+STUDY_DATE = 0x00080020
+ACCESSION_NUMBER = 0x00080050
+MODALITY = 0x00080060
+STUDY_DESCRIPTION = 0x00081030
+PATIENT_NAME = 0x00100010
+PATIENT_ID = 0x00100020
+PATIENT_BIRTH_DATE = 0x00100030
+STUDY_INSTANCE_UID = 0x0020000D
+SERIES_INSTANCE_UID = 0x0020000E
+ROWS = 0x00280010
+_HEADER_TAGS: list[int] = [
+    *(SPECIFIC_CHARACTER_SET, SOP_CLASS_UID, SOP_INSTANCE_UID, STUDY_DATE, ACCESSION_NUMBER),
+    *(MODALITY, STUDY_DESCRIPTION, PATIENT_NAME, PATIENT_ID, PATIENT_BIRTH_DATE),
+    *(STUDY_INSTANCE_UID, SERIES_INSTANCE_UID, ROWS),
+]
+_ITEM, _SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class InstanceFile:
+    """One DICOM instance on disk, described by its header."""
+
+    path: Path
+    size: int
+    sop_instance_uid: str
+    sop_class_uid: str | None
+    study_instance_uid: str
+    series_instance_uid: str | None
+    transfer_syntax_uid: str
+    patient: PatientIdentity
+    study_date: date | None
+    study_description: str | None
+    modality: str | None
+    accession_number: str | None
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that looks like DICOM but cannot be used, and why, in plain words."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class FolderScan:
+    """What a folder holds: usable instances, files that are not DICOM, unusable DICOM."""
+
+    instances: list[InstanceFile] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StudyOnDisk:
+    """The instances of one study found on disk; patient and dates from its first instance."""
+
+    study_instance_uid: str
+    patient: PatientIdentity
+    study_date: date | None
+    study_description: str | None
+    accession_number: str | None
+    modalities: list[str]
+    series_count: int
+    instances: list[InstanceFile]
+    total_bytes: int
+
+
+class _NotAnInstance(Exception):
+    """Not a DICOM file, or a DICOM file that is no instance (DICOMDIR)."""
+
+
+class _Unusable(Exception):
+    """A DICOM file that cannot be used; the message is the reason."""
+
+
+def scan_folder(root: Path) -> FolderScan:
+    """Read the header of every file under `root` (recursively, in name order), once each."""
+    if not root.is_dir():
+        raise NotFoundError(f"No folder at {root}.", hint="Give a folder that holds DICOM files.")
+    scan = FolderScan()
+    for path in _walk(root, scan.errors):
+        try:
+            scan.instances.append(_read_instance(path))
+        except _NotAnInstance:
+            scan.skipped.append(path)
+        except _Unusable as exc:
+            scan.errors.append(FileError(path, str(exc)))
+    return scan
+
+
+def group_studies(instances: Iterable[InstanceFile]) -> list[StudyOnDisk]:
+    """Group instances by Study Instance UID, oldest study first (undated last)."""
+    by_study: dict[str, list[InstanceFile]] = {}
+    for instance in instances:
+        by_study.setdefault(instance.study_instance_uid, []).append(instance)
+    studies = [_study(members) for members in by_study.values()]
+    return sorted(studies, key=lambda s: (s.study_date or date.max, s.study_instance_uid))
+
+
+def _study(instances: list[InstanceFile]) -> StudyOnDisk:
+    first = instances[0]
+    return StudyOnDisk(
+        study_instance_uid=first.study_instance_uid,
+        patient=first.patient,
+        study_date=first.study_date,
+        study_description=first.study_description,
+        accession_number=first.accession_number,
+        modalities=sorted({i.modality for i in instances if i.modality}),
+        series_count=len({i.series_instance_uid for i in instances}),
+        instances=instances,
+        total_bytes=sum(i.size for i in instances),
+    )
+
+
+def _read_instance(path: Path) -> InstanceFile:
+    """Read one file's header, checking that the file is complete.
+
+    pydicom warns, rather than fails, on a damaged file: its warnings make the file unusable.
+    """
+    if path.name.upper() == "DICOMDIR":
+        raise _NotAnInstance
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        instance = _read_file(path)
+    if caught:
+        raise _Unusable(f"damaged DICOM ({caught[0].message})")
+    return instance
+
+
+def _read_file(path: Path) -> InstanceFile:
+    try:
+        with open(path, "rb") as fp:
+            size = os.fstat(fp.fileno()).st_size
+            has_preamble = _sniff(fp)
+            ds = _read_header(fp, has_preamble)
+            _check_file_meta(ds, size, start=132 if has_preamble else 0)
+            values = _raw_values(ds)
+            if not _check_pixel_data(fp, ds, size) and _is_image(values):
+                raise _Unusable("truncated: the image has no Pixel Data")
+    except OSError as exc:
+        raise _Unusable(f"cannot be read: {exc.strerror or exc}") from exc
+    return _instance(path, size, ds, values)
+
+
+def _walk(folder: Path, errors: list[FileError]) -> Iterator[Path]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        errors.append(FileError(folder, f"folder cannot be listed: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), errors)
+        elif entry.is_file():
+            yield Path(entry.path)
+
+
+def _sniff(fp: BinaryIO) -> bool:
+    """Whether the file has a preamble; raise _NotAnInstance if it does not look like DICOM.
+
+    Without a preamble, a DICOM file starts with a group 0002 (File Meta Information)
+    or group 0008 element, in little endian.
+    """
+    head = fp.read(132)
+    fp.seek(0)
+    if head[128:132] == b"DICM":
+        return True
+    if len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3:4] == b"\x00":
+        return False
+    raise _NotAnInstance
+
+
+def _read_header(fp: BinaryIO, has_preamble: bool) -> Dataset:
+    try:
+        ds = dcmread(
+            fp, force=not has_preamble, stop_before_pixels=True, specific_tags=_HEADER_TAGS
+        )
+        sop_class_uid = ds.file_meta.get("MediaStorageSOPClassUID")
+    except Exception as exc:  # a file that cannot be parsed is unusable, never fatal
+        raise _Unusable(f"not readable as DICOM ({exc})") from exc
+    if sop_class_uid == MediaStorageDirectoryStorage:
+        raise _NotAnInstance
+    return ds
+
+
+def _check_file_meta(ds: Dataset, size: int, start: int) -> None:
+    length = ds.file_meta.get("FileMetaInformationGroupLength", 0)
+    if not isinstance(length, int) or start + 12 + length > size:
+        raise _Unusable("truncated: the file ends inside its File Meta Information")
+
+
+def _raw_values(ds: Dataset) -> dict[int, bytes]:
+    """The undecoded values read, checking that none was cut short."""
+    values: dict[int, bytes] = {}
+    for element in ds.elements():
+        if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
+            if element.length != _UNDEFINED_LENGTH and len(element.value) < element.length:
+                raise _Unusable("truncated: the file ends inside its header")
+            values[element.tag] = element.value
+    return values
+
+
+def _is_image(values: dict[int, bytes]) -> bool:
+    sop_class_uid = UID(_ascii(values.get(SOP_CLASS_UID)))
+    return ROWS in values or "Image Storage" in sop_class_uid.name
+
+
+def _check_pixel_data(fp: BinaryIO, ds: Dataset, size: int) -> bool:
+    """Check the file from where the reader stopped; return whether Pixel Data starts there.
+
+    The reader skips unwanted values by seeking, so it may be past the end of the file.
+    """
+    if ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
+        return True  # the data set was inflated in memory, which fails if it is cut short
+    if fp.tell() > size:
+        raise _Unusable("truncated: the file ends inside its header")
+    implicit_vr, little_endian = ds.original_encoding
+    endian = "<" if little_endian is not False else ">"
+    header = fp.read(8)
+    if len(header) < 8 or struct.unpack(f"{endian}H", header[:2])[0] != 0x7FE0:
+        return False
+    encoded_length = header[4:] if implicit_vr else fp.read(4)  # explicit: OB, OW, OF, OD
+    if len(encoded_length) < 4:
+        raise _Unusable("truncated: the Pixel Data is incomplete")
+    (length,) = struct.unpack(f"{endian}L", encoded_length)
+    if length == _UNDEFINED_LENGTH:
+        _check_fragments(fp, size, endian)
+    elif fp.tell() + length > size:
+        raise _Unusable("truncated: the Pixel Data is incomplete")
+    return True
+
+
+def _check_fragments(fp: BinaryIO, size: int, endian: str) -> None:
+    """Walk the items of encapsulated pixel data up to its sequence delimiter."""
+    while len(header := fp.read(8)) == 8:
+        group, element, length = struct.unpack(f"{endian}HHL", header)
+        tag = group << 16 | element
+        if tag == _SEQUENCE_DELIMITER:
+            return
+        if tag != _ITEM or fp.tell() + length > size:
+            break
+        fp.seek(length, os.SEEK_CUR)
+    raise _Unusable("truncated: the encapsulated Pixel Data is incomplete")
+
+
+def _instance(path: Path, size: int, ds: Dataset, values: dict[int, bytes]) -> InstanceFile:
+    charset = _ascii(values.get(SPECIFIC_CHARACTER_SET)).split("\\")
+
+    def text(tag: int) -> str | None:
+        raw = values.get(tag, b"")
+        return decode_text(raw, charset, person_name=tag == PATIENT_NAME).strip("\0 ") or None
+
+    return InstanceFile(
+        path=path,
+        size=size,
+        sop_instance_uid=_required_uid(values, SOP_INSTANCE_UID, "SOP Instance UID"),
+        sop_class_uid=_ascii(values.get(SOP_CLASS_UID)) or None,
+        study_instance_uid=_required_uid(values, STUDY_INSTANCE_UID, "Study Instance UID"),
+        series_instance_uid=_ascii(values.get(SERIES_INSTANCE_UID)) or None,
+        transfer_syntax_uid=_transfer_syntax_uid(ds),
+        patient=PatientIdentity.from_dicom(
+            text(PATIENT_NAME), text(PATIENT_ID), text(PATIENT_BIRTH_DATE)
+        ),
+        study_date=parse_date(text(STUDY_DATE)),
+        study_description=text(STUDY_DESCRIPTION),
+        modality=text(MODALITY),
+        accession_number=text(ACCESSION_NUMBER),
+    )
+
+
+def _ascii(value: bytes | None) -> str:
+    return (value or b"").decode("ascii", errors="replace").strip("\0 ")
+
+
+def _required_uid(values: dict[int, bytes], tag: int, name: str) -> str:
+    uid = _ascii(values.get(tag))
+    if not uid:
+        raise _Unusable(f"no {name}")
+    return uid
+
+
+def _transfer_syntax_uid(ds: Dataset) -> str:
+    """The File Meta Information's, or the encoding guessed for a file without it."""
+    uid = ds.file_meta.get("TransferSyntaxUID")
+    if uid:
+        return str(uid)
+    implicit_vr, little_endian = ds.original_encoding
+    if implicit_vr:
+        return ImplicitVRLittleEndian
+    return ExplicitVRLittleEndian if little_endian else ExplicitVRBigEndian

@@ -1,0 +1,74 @@
+"""DICOM files for tests: sample studies (from the package) and the junk found on real CDs."""
+
+from __future__ import annotations
+
+import gc
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.fileset import FileSet
+
+from ortif_cli.dicom.sample import WrittenStudy, write_sample_study
+
+__all__ = [
+    "WrittenStudy",
+    "write_dicomdir",
+    "write_non_dicom",
+    "write_raw_patient_name",
+    "write_study",
+    "write_truncated",
+    "write_without_preamble",
+]
+
+write_study = write_sample_study
+
+
+def write_non_dicom(path: Path, content: bytes = b"[autorun]\r\nopen=viewer.exe\r\n") -> Path:
+    """A file that is not DICOM (by default an autorun.inf)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def write_truncated(source: Path, path: Path, keep: int | None = None) -> Path:
+    """A copy of `source` cut after `keep` bytes (by default, half of it)."""
+    data = source.read_bytes()
+    return write_non_dicom(path, data[: len(data) // 2 if keep is None else keep])
+
+
+def write_without_preamble(source: Path, path: Path) -> Path:
+    """A copy of `source` without its 128-byte preamble and 'DICM' prefix."""
+    data = source.read_bytes()
+    assert data[128:132] == b"DICM"
+    return write_non_dicom(path, data[132:])
+
+
+def write_raw_patient_name(source: Path, raw_name: bytes, charset: str | None) -> Path:
+    """Rewrite `source` with `raw_name` as the exact bytes of Patient's Name.
+
+    `charset` None leaves Specific Character Set out. Latin-1 maps every byte to one
+    character, so the bytes written are `raw_name` whatever they really encode.
+    """
+    ds = dcmread(source)
+    del ds.SpecificCharacterSet
+    if charset is not None:
+        ds.SpecificCharacterSet = charset
+    ds.PatientName = raw_name.decode("latin-1")
+    ds.save_as(source)
+    return source
+
+
+def write_dicomdir(paths: Iterable[Path], directory: Path) -> Path:
+    """A CD layout in `directory`: copies of `paths` and the DICOMDIR indexing them."""
+    with warnings.catch_warnings():
+        # FileSet leaves its staging directory to the garbage collector, which warns.
+        warnings.simplefilter("ignore", ResourceWarning)
+        file_set = FileSet()
+        for path in paths:
+            file_set.add(path)
+        file_set.write(directory)
+        del file_set
+        gc.collect()
+    return directory / "DICOMDIR"
