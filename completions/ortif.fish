@@ -1,0 +1,1 @@
+complete --command ortif --no-files --arguments "(env _ORTIF_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) ortif)" --condition "env _ORTIF_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) ortif"

@@ -1,0 +1,71 @@
+"""Resolve `--to ESTABLISHMENT/COMMUNITY[/PERSON]` into a correspondent of the directory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from ortif_cli.api.client import PlatformClient
+from ortif_cli.api.models import Community, CorrespondentRef, Professional
+from ortif_cli.errors import NotFoundError, UsageError
+from ortif_cli.text import fold
+
+T = TypeVar("T")
+SHOWN_CANDIDATES = 10
+
+
+def resolve(client: PlatformClient, path: str) -> CorrespondentRef:
+    """One correspondent for a path, or NotFoundError listing the candidates."""
+    parts = [part.strip() for part in path.split("/")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise UsageError(
+            f"--to {path!r} is not ESTABLISHMENT/COMMUNITY or ESTABLISHMENT/COMMUNITY/PERSON.",
+            hint="Find the names with `ortif directory search TEXT`.",
+        )
+    community = find_community(client, parts[0], parts[1])
+    if len(parts) == 2:
+        return CorrespondentRef("community", community.id, community.path)
+    person = find_member(client, community, parts[2])
+    return CorrespondentRef("user", person.user.id, person.user.display_name)
+
+
+def find_community(client: PlatformClient, establishment: str, name: str) -> Community:
+    listed = client.search_directory(name).communities
+    matches = [
+        c
+        for c in listed
+        if fold(c.name) == fold(name) and fold(c.establishment_name) == fold(establishment)
+    ]
+    return _one(matches, f"community {establishment}/{name}", [c.path for c in listed])
+
+
+def find_member(client: PlatformClient, community: Community, person: str) -> Professional:
+    members = client.community_members(community.id)
+    matches = [m for m in members if _is_person(m, person)]
+    labels = [f"{m.user.display_name} ({m.user.username})" for m in matches or members]
+    return _one(matches, f"person {person!r} in {community.path}", labels)
+
+
+def _is_person(member: Professional, text: str) -> bool:
+    user = member.user
+    wanted = fold(text)
+    forms = {
+        fold(f"{user.last_name} {user.first_name}"),
+        fold(f"{user.first_name} {user.last_name}"),
+        fold(user.last_name),
+        fold(user.username),
+    }
+    return wanted in forms
+
+
+def _one(matches: Sequence[T], what: str, candidates: Sequence[str]) -> T:
+    if len(matches) == 1:
+        return matches[0]
+    shown = ", ".join(candidates[:SHOWN_CANDIDATES]) or "none"
+    if len(candidates) > SHOWN_CANDIDATES:
+        shown += f" and {len(candidates) - SHOWN_CANDIDATES} more"
+    problem = "matches several entries" if matches else "is not in the directory"
+    raise NotFoundError(
+        f"The {what} {problem}. Candidates: {shown}.",
+        hint="Give the name exactly as the directory spells it.",
+    )

@@ -1,0 +1,43 @@
+"""The two consoles: data on stdout, everything else on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+
+
+def is_interactive() -> bool:
+    """True when a person can answer prompts: stdin and stdout are terminals."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@dataclass
+class Output:
+    """Where and how results and messages are written, per the global options."""
+
+    json_mode: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    def message(self, text: str) -> None:
+        """A message for the person at the terminal (stderr), silenced by -q."""
+        if not self.quiet:
+            self.err.print(text)
+
+    def warning(self, text: str) -> None:
+        self.err.print(f"[yellow]warning:[/yellow] {text}")
+
+    def data(self, text: str) -> None:
+        """A line of data on stdout (ids, tables...), never markup-interpreted."""
+        self.out.print(text, markup=False)
+
+    def emit_json(self, document: Any) -> None:
+        """The one JSON document of a --json run."""
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
