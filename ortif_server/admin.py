@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,21 +49,53 @@ def add_user(
     communities: Sequence[str],
 ) -> str:
     """Create or update a user and add memberships; return "created" or "updated"."""
+    with admin_session(settings) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        outcome = "updated" if user else "created"
+        user = _upsert_user(session, user, username, password, names)
+        for name in communities:
+            assert establishment is not None
+            join(session, user, community(session, establishment, name))
+        session.commit()
+    return outcome
+
+
+@contextmanager
+def admin_session(settings: ServerSettings) -> Iterator[Session]:
+    """A database session on an initialised data directory."""
     if not is_initialised(settings):
         raise AdminError(f"{settings.data_dir} is not initialised; run `ortif-server init`")
     engine = create_db_engine(settings.effective_database_url)
     try:
         with Session(engine) as session:
-            user = session.scalar(select(User).where(User.username == username))
-            outcome = "updated" if user else "created"
-            user = _upsert_user(session, user, username, password, names)
-            for name in communities:
-                assert establishment is not None
-                _join(session, user, _community(session, establishment, name))
-            session.commit()
+            yield session
     finally:
         engine.dispose()
-    return outcome
+
+
+def _existing_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AdminError(f"no user {username}")
+    return user
+
+
+def set_password(settings: ServerSettings, username: str, password: str) -> None:
+    """Set a user's password; unlocks the account."""
+    with admin_session(settings) as session:
+        user = _existing_user(session, username)
+        user.password_hash = hash_password(password)
+        user.failed_logins, user.locked_until = 0, None
+        session.commit()
+
+
+def enable_totp(settings: ServerSettings, username: str) -> str:
+    """Give the user a new TOTP secret; return its provisioning URI (shown once)."""
+    with admin_session(settings) as session:
+        user = _existing_user(session, username)
+        user.totp_secret = pyotp.random_base32()
+        session.commit()
+        return pyotp.TOTP(user.totp_secret).provisioning_uri(name=username, issuer_name="ortif")
 
 
 def _upsert_user(
@@ -85,7 +119,7 @@ def _upsert_user(
     return user
 
 
-def _community(session: Session, establishment_name: str, name: str) -> Community:
+def community(session: Session, establishment_name: str, name: str) -> Community:
     establishment = session.scalar(
         select(Establishment).where(Establishment.name == establishment_name)
     )
@@ -107,7 +141,7 @@ def _community(session: Session, establishment_name: str, name: str) -> Communit
     return community
 
 
-def _join(session: Session, user: User, community: Community) -> None:
+def join(session: Session, user: User, community: Community) -> None:
     session.flush()
     if session.get(Membership, (user.id, community.id)) is None:
         session.add(Membership(user_id=user.id, community_id=community.id))

@@ -8,17 +8,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ortif_server import __version__
+from ortif_server.body_limit import BodyLimitMiddleware
 from ortif_server.config import ServerSettings
 from ortif_server.db import create_db_engine, session_factory
 from ortif_server.errors import install_error_handlers
+from ortif_server.idempotency import IdempotencyMiddleware
 from ortif_server.routes import (
     dicomweb,
     directory,
+    documents,
     dossiers,
     health,
     instances,
+    invitations,
     notifications,
+    patients,
+    qido,
     session,
+    tokens,
+    wado,
 )
 from ortif_server.store import BlobStore
 
@@ -39,7 +47,22 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.sessionmaker = session_factory(engine)
     app.state.store = BlobStore(settings.blobs_dir, settings.tmp_dir)
     install_error_handlers(app)
-    for module in (health, session, directory, dossiers, notifications, instances):
+    app.add_middleware(IdempotencyMiddleware, sessionmaker=app.state.sessionmaker)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_json_bytes)
+    routers = (
+        health,
+        session,
+        tokens,
+        directory,
+        patients,
+        dossiers,
+        documents,
+        invitations,
+        notifications,
+        instances,
+    )
+    for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
-    app.include_router(dicomweb.router)
+    for module in (dicomweb, qido, wado):
+        app.include_router(module.router)
     return app

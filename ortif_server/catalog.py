@@ -9,9 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ortif_server import audit
+from ortif_server.caller import Caller
 from ortif_server.dicom_header import InstanceHeader
 from ortif_server.ingest import DIFFERENT_BYTES, PartOutcome
-from ortif_server.models import Instance, Study, StudyUpload, User
+from ortif_server.models import Instance, Study, StudyUpload
+from ortif_server.textsearch import search_key
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +26,15 @@ def stored_digest(session: Session, sop_instance_uid: str) -> str | None:
     )
 
 
-def record_outcomes(session: Session, user: User, outcomes: Sequence[PartOutcome]) -> None:
+def record_outcomes(session: Session, caller: Caller, outcomes: Sequence[PartOutcome]) -> None:
     """Insert the rows of stored instances; retry once if a concurrent upload won a race."""
     try:
-        _insert(session, user, outcomes)
+        _insert(session, caller, outcomes)
     except IntegrityError:
         session.rollback()
         log.info("Concurrent upload of the same instances; re-checking")
         _recheck(session, outcomes)
-        _insert(session, user, outcomes)
+        _insert(session, caller, outcomes)
 
 
 def _recheck(session: Session, outcomes: Sequence[PartOutcome]) -> None:
@@ -45,18 +48,37 @@ def _recheck(session: Session, outcomes: Sequence[PartOutcome]) -> None:
             outcome.status, outcome.reason = "refused", DIFFERENT_BYTES
 
 
-def _insert(session: Session, user: User, outcomes: Sequence[PartOutcome]) -> None:
+def _insert(session: Session, caller: Caller, outcomes: Sequence[PartOutcome]) -> None:
     accepted = [o for o in outcomes if o.status != "refused" and o.header is not None]
     stored = [o for o in accepted if o.status == "stored"]
     for outcome in stored:
         assert outcome.header is not None
         _add_to_study(session, outcome.header, outcome.size)
     session.flush()
-    session.add_all(_instance_row(outcome, user) for outcome in stored)
+    session.add_all(_instance_row(outcome, caller) for outcome in stored)
     for study_uid in {o.study_instance_uid for o in accepted}:
-        if session.get(StudyUpload, (study_uid, user.id)) is None:
-            session.add(StudyUpload(study_instance_uid=study_uid, user_id=user.id))
+        assert study_uid is not None
+        _record_upload(session, caller, study_uid)
+        audit.record(session, caller, "store", ("exam", study_uid), None)
     session.commit()
+
+
+def _record_upload(session: Session, caller: Caller, study_uid: str) -> None:
+    user_id, invitation_id = caller.token.user_id, caller.token.invitation_id
+    known = session.scalar(
+        select(StudyUpload.id).where(
+            StudyUpload.study_instance_uid == study_uid,
+            StudyUpload.user_id.is_(None) if user_id is None else StudyUpload.user_id == user_id,
+            StudyUpload.invitation_id.is_(None)
+            if invitation_id is None
+            else StudyUpload.invitation_id == invitation_id,
+        )
+    )
+    if known is None:
+        row = StudyUpload(
+            study_instance_uid=study_uid, user_id=user_id, invitation_id=invitation_id
+        )
+        session.add(row)
 
 
 def _add_to_study(session: Session, header: InstanceHeader, size: int) -> None:
@@ -74,17 +96,20 @@ def _new_study(header: InstanceHeader) -> Study:
     return Study(
         study_instance_uid=header.study_instance_uid,
         patient_name=header.patient_name,
+        patient_name_key=search_key(header.patient_name.replace("^", " ")),
         patient_id=header.patient_id,
         patient_birth_date=header.patient_birth_date,
         study_date=header.study_date,
         study_description=header.study_description,
+        study_time=header.study_time,
+        accession_number=header.accession_number,
         modalities="",
         instance_count=0,
         size_bytes=0,
     )
 
 
-def _instance_row(outcome: PartOutcome, user: User) -> Instance:
+def _instance_row(outcome: PartOutcome, caller: Caller) -> Instance:
     header = outcome.header
     assert header is not None
     return Instance(
@@ -93,7 +118,12 @@ def _instance_row(outcome: PartOutcome, user: User) -> Instance:
         series_instance_uid=header.series_instance_uid,
         sop_class_uid=header.sop_class_uid,
         transfer_syntax_uid=header.transfer_syntax_uid,
+        series_description=header.series_description,
+        series_number=header.series_number,
+        modality=header.modality,
+        instance_number=header.instance_number,
         size_bytes=outcome.size,
         sha256=outcome.sha256,
-        uploaded_by_id=user.id,
+        uploaded_by_id=caller.token.user_id,
+        uploaded_by_invitation_id=caller.token.invitation_id,
     )

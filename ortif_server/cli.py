@@ -1,16 +1,19 @@
-"""`ortif-server`: init, user add, serve. FastAPI and uvicorn are imported by `serve` only."""
+"""`ortif-server`: init, user, directory, audit, serve. FastAPI and uvicorn load on `serve`."""
 
 from __future__ import annotations
 
 import copy
-import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ortif_server.admin import AdminError, add_user, init_data_dir, is_initialised
-from ortif_server.config import ServerSettings
+from ortif_server.admin import init_data_dir, is_initialised
+from ortif_server.cli_common import DatabaseOption, DataOption, fail
+from ortif_server.cli_records import audit, directory_app
+from ortif_server.cli_user import user_app
+from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
 
 app = typer.Typer(
     help="The reference ortif platform server.",
@@ -18,18 +21,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-
-DataOption = Annotated[Path, typer.Option("--data", help="Data directory (database, blobs).")]
-DatabaseOption = Annotated[
-    str | None, typer.Option("--database", help="Database URL (default: SQLite in --data).")
-]
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"ortif-server: error: {message}", err=True)
-    return typer.Exit(code)
+app.add_typer(directory_app, name="directory")
+app.command()(audit)
 
 
 @app.command()
@@ -39,57 +33,74 @@ def init(data: DataOption, database: DatabaseOption = None) -> None:
         typer.echo(line, err=True)
 
 
-@user_app.command("add")
-def user_add(
-    data: DataOption,
-    username: Annotated[str, typer.Option(help="Login name (unique).")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-    ] = False,
-    last_name: Annotated[str | None, typer.Option(help="Last name.")] = None,
-    first_name: Annotated[str | None, typer.Option(help="First name.")] = None,
-    establishment: Annotated[str | None, typer.Option(help="Establishment name.")] = None,
-    community: Annotated[
-        list[str] | None, typer.Option(help="Community name (repeatable).")
-    ] = None,
-    database: DatabaseOption = None,
-) -> None:
-    """Create a user, or add communities to an existing one."""
-    if community and not establishment:
-        raise _fail("--community needs --establishment", 2)
-    password = _read_password() if password_stdin else None
-    names = (last_name, first_name)
-    settings = ServerSettings(data, database)
-    try:
-        outcome = add_user(settings, username, password, names, establishment, community or [])
-    except AdminError as exc:
-        raise _fail(str(exc), 1) from None
-    typer.echo(f"user {username} {outcome}", err=True)
-
-
-def _read_password() -> str:
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise _fail("the password read from stdin is empty", 2)
-    return password
-
-
 @app.command()
 def serve(
     data: DataOption,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
+    smtp: Annotated[str | None, typer.Option(help="SMTP server HOST:PORT.")] = None,
+    smtp_starttls: Annotated[bool, typer.Option(help="Use STARTTLS.")] = False,
+    smtp_user: Annotated[str | None, typer.Option(help="SMTP login.")] = None,
+    smtp_password_file: Annotated[
+        Path | None, typer.Option(help="File holding the SMTP password.")
+    ] = None,
+    mail_from: Annotated[str, typer.Option(help="Sender address.")] = "ortif@localhost",
+    sms_gateway: Annotated[str | None, typer.Option(help="SMS gateway URL (JSON POST).")] = None,
+    outbox: Annotated[
+        Path | None, typer.Option(help="Write outgoing messages as files here instead.")
+    ] = None,
+    public_url: Annotated[str | None, typer.Option(help="Base URL of guest links.")] = None,
+    max_failed_logins: Annotated[
+        int, typer.Option(min=1, help="Wrong passwords, OTPs or codes before a lock.")
+    ] = 5,
+    lockout_minutes: Annotated[int, typer.Option(min=1, help="How long a lock lasts.")] = 15,
+    max_document_mb: Annotated[int, typer.Option(min=1, help="Largest document, in MB.")] = 200,
 ) -> None:
     """Serve the platform API and DICOMweb until interrupted."""
-    settings = ServerSettings(data, database)
+    delivery = DeliverySettings(
+        smtp=_smtp(smtp, smtp_starttls, smtp_user, smtp_password_file, mail_from),
+        sms_gateway=sms_gateway,
+        outbox_dir=outbox,
+        public_url=public_url or f"http://{host}:{port}",
+    )
+    settings = ServerSettings(
+        data,
+        database,
+        max_failed_logins=max_failed_logins,
+        lockout=timedelta(minutes=lockout_minutes),
+        max_document_bytes=max_document_mb * 1024 * 1024,
+        delivery=delivery,
+    )
     if not is_initialised(settings):
-        raise _fail(f"{data} is not initialised; run `ortif-server init --data {data}`", 2)
+        raise fail(f"{data} is not initialised; run `ortif-server init --data {data}`", 2)
     import uvicorn
 
     from ortif_server.app import create_app
+    from ortif_server.db import SchemaError
+    from ortif_server.recovery import prepare_to_serve
 
+    try:
+        prepare_to_serve(settings)  # SB: schema is current; DATA/tmp cleaned after a crash
+    except SchemaError as exc:
+        raise fail(f"{exc} (--data {data})", 2) from None
     uvicorn.run(create_app(settings), host=host, port=port, log_config=_log_config())
+
+
+def _smtp(
+    address: str | None,
+    starttls: bool,
+    user: str | None,
+    password_file: Path | None,
+    mail_from: str,
+) -> SmtpSettings | None:
+    if address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise fail("--smtp must be HOST:PORT", 2)
+    password = password_file.read_text().strip() if password_file else None
+    return SmtpSettings(host, int(port), starttls, user, password, mail_from)
 
 
 def _log_config() -> dict[str, Any]:

@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how outgoing mail is sent."""
+
+    host: str
+    port: int
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    mail_from: str = "ortif@localhost"
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Channels for invitation messages; `outbox_dir` replaces them all when set."""
+
+    smtp: SmtpSettings | None = None
+    sms_gateway: str | None = None
+    outbox_dir: Path | None = None
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerSettings:
-    """Where the server keeps its data, and how long a session lasts."""
+    """Where the server keeps its data, how long sessions last, limits and delivery."""
 
     data_dir: Path
     database_url: str | None = None
-    token_ttl: timedelta = timedelta(hours=12)
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(hours=12)
+    max_failed_logins: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    max_document_bytes: int = 200 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     @property
     def effective_database_url(self) -> str:

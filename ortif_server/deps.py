@@ -1,15 +1,16 @@
-"""FastAPI dependencies: settings, blob store, database session, current user."""
+"""FastAPI dependencies: settings, blob store, database session, the caller."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ortif_server.caller import Caller
 from ortif_server.config import ServerSettings
 from ortif_server.errors import ApiError
 from ortif_server.models import Token, User, utcnow
@@ -17,6 +18,8 @@ from ortif_server.security import token_digest
 from ortif_server.store import BlobStore
 
 _bearer = HTTPBearer(auto_error=False)
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+BEARER_KINDS = ("session", "personal", "guest")
 
 
 def get_settings(request: Request) -> ServerSettings:
@@ -40,24 +43,42 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_current_token(session: SessionDep, credentials: Credentials) -> Token:
-    """The live token of the `Authorization: Bearer` header, or 401."""
-    if credentials is None:
-        raise ApiError(401, "not_authenticated", "Authentication required.")
-    digest = token_digest(credentials.credentials)
-    token = session.scalar(select(Token).where(Token.token_sha256 == digest))
-    if token is None or token.revoked_at is not None:
-        raise ApiError(401, "not_authenticated", "Invalid or revoked token.")
-    if token.expires_at <= utcnow():
+def find_live_token(session: Session, secret: str, kinds: tuple[str, ...]) -> Token:
+    """The unrevoked, unexpired token of one of `kinds` with this secret, or 401."""
+    token = session.scalar(select(Token).where(Token.token_sha256 == token_digest(secret)))
+    if token is None or token.kind not in kinds:
+        raise ApiError(401, "not_authenticated", "Invalid token.")
+    if token.revoked_at is not None:
+        raise ApiError(401, "token_revoked", "This token was revoked; sign in again.")
+    if token.expires_at is not None and token.expires_at <= utcnow():
         raise ApiError(401, "token_expired", "The session has expired; sign in again.")
     return token
+
+
+def get_caller(request: Request, session: SessionDep, credentials: Credentials) -> Caller:
+    """The caller of the `Authorization: Bearer` header, or 401."""
+    if credentials is None:
+        raise ApiError(401, "not_authenticated", "Authentication required.")
+    token = find_live_token(session, credentials.credentials, BEARER_KINDS)
+    if token.kind == "personal":
+        token.last_used_at = utcnow()
+        session.commit()
+    return Caller(token, request.client.host if request.client else None)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def get_current_token(caller: CurrentCaller) -> Token:
+    return caller.token
 
 
 CurrentToken = Annotated[Token, Depends(get_current_token)]
 
 
-def get_current_user(token: CurrentToken) -> User:
-    return token.user
+def get_current_user(caller: CurrentCaller) -> User:
+    """The signed-in user; a guest token gets 403 `guest_forbidden`."""
+    return caller.require_user()
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -22,7 +22,12 @@ HEADER_TAGS = [
     "PatientBirthDate",
     "StudyDate",
     "StudyDescription",
+    "StudyTime",
+    "AccessionNumber",
     "Modality",
+    "SeriesDescription",
+    "SeriesNumber",
+    "InstanceNumber",
 ]
 MAX_UID_LENGTH = 64
 
@@ -49,6 +54,11 @@ class InstanceHeader:
     study_date: date | None
     study_description: str | None
     modality: str | None
+    study_time: str | None = None
+    accession_number: str | None = None
+    series_description: str | None = None
+    series_number: int | None = None
+    instance_number: int | None = None
 
 
 def read_header(path: Path, size: int) -> InstanceHeader:
@@ -81,6 +91,11 @@ def _header_from(dataset: Dataset, transfer_syntax: str) -> InstanceHeader:
         study_date=_date(dataset, "StudyDate"),
         study_description=_text(dataset, "StudyDescription"),
         modality=_text(dataset, "Modality"),
+        study_time=_text(dataset, "StudyTime"),
+        accession_number=_text(dataset, "AccessionNumber"),
+        series_description=_text(dataset, "SeriesDescription"),
+        series_number=_integer(dataset, "SeriesNumber"),
+        instance_number=_integer(dataset, "InstanceNumber"),
     )
 
 
@@ -97,6 +112,14 @@ def _text(dataset: Dataset, keyword: str) -> str | None:
     value: Any = dataset.get(keyword)
     text = str(value).strip("\x00 ") if value is not None else ""
     return text or None
+
+
+def _integer(dataset: Dataset, keyword: str) -> int | None:
+    text = _text(dataset, keyword)
+    try:
+        return int(float(text)) if text else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _date(dataset: Dataset, keyword: str) -> date | None:

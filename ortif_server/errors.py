@@ -29,11 +29,14 @@ CODES_BY_STATUS = {
 class ApiError(Exception):
     """An error the client caused, with the status and code of docs/api.md."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
 def not_found(what: str) -> ApiError:
@@ -41,14 +44,24 @@ def not_found(what: str) -> ApiError:
 
 
 def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "validation_error", f"{field}: {message}")
+    return ApiError(422, "validation_error", f"{field}: {message}", {"field": field})
+
+
+def guest_forbidden() -> ApiError:
+    return ApiError(403, "guest_forbidden", "A guest may only read its dossier and add steps.")
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -61,7 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return error_response(exc.status, exc.code, exc.message, headers)
+    return error_response(exc.status, exc.code, exc.message, headers, exc.details)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -76,14 +89,20 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     first: dict[str, Any] = errors[0] if errors else {}
     if first.get("type") == "json_invalid":
         return error_response(400, "bad_request", "Malformed JSON body.")
-    return error_response(422, "validation_error", describe_validation_error(first))
+    field = ".".join(_field_path(first))
+    details = {"field": field} if field else None
+    return error_response(422, "validation_error", describe_validation_error(first), None, details)
 
 
 def describe_validation_error(error: dict[str, Any]) -> str:
     """`{"loc": ("body", "patient", "last_name"), "msg": "Field required"}` -> named field."""
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    loc = _field_path(error)
     message = str(error.get("msg", "Invalid value"))
     return f"{'.'.join(loc)}: {message}" if loc else message
+
+
+def _field_path(error: dict[str, Any]) -> list[str]:
+    return [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,8 @@ Timestamp = Annotated[
 DossierStatus = Literal["draft", "sent", "closed", "cancelled"]
 Visibility = Literal["me", "community"]
 Uid = Annotated[str, Field(min_length=1, max_length=64)]
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -24,6 +26,7 @@ class Strict(BaseModel):
 class SessionCreate(Strict):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
+    otp: str | None = Field(default=None, min_length=1, max_length=16)
 
 
 class UserRef(BaseModel):
@@ -45,32 +48,49 @@ class CommunityPublic(BaseModel):
 
 
 class Professional(UserRef):
+    profession: str | None = None
+    rpps: str | None = None
+    enrs_login: str | None = None
+    email: str | None = None
+    phone: str | None = None
     communities: list[CommunityPublic]
 
 
-class SessionPublic(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_at: Timestamp
-    user: UserRef
-
-
 class DirectoryPublic(BaseModel):
+    establishments: list[EstablishmentRef]
     communities: list[CommunityPublic]
     professionals: list[Professional]
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+IdentityStatus = Literal["provisional", "retrieved", "validated", "qualified"]
+InsOid = Literal[
+    "1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"
+]
+
+
 class Patient(Strict):
-    last_name: str = Field(min_length=1, max_length=200)
-    first_name: str | None = Field(default=None, max_length=200)
-    identifier: str = Field(min_length=1, max_length=200)
+    """A patient identity in the INS model (docs/api.md)."""
+
+    id: int | None = None
+    last_name: Name
+    used_name: Name | None = None
+    first_name: Name | None = None
+    first_names: list[Name] = Field(default_factory=list, max_length=20)
+    used_first_name: Name | None = None
     birth_date: date | None = None
     sex: Literal["M", "F", "O"] | None = None
+    birthplace_code: str | None = Field(default=None, pattern=r"^[0-9][0-9AB][0-9]{3}$")
+    identifier: Name
+    identifier_issuer: Name | None = None
+    ins_matricule: str | None = Field(default=None, pattern=r"^[0-9]{15}$")
+    ins_oid: InsOid | None = None
+    identity_status: IdentityStatus = "provisional"
 
 
 class CorrespondentCreate(Strict):
     kind: Literal["user", "community"]
-    id: int
+    id: Id
 
 
 class CorrespondentPublic(BaseModel):
@@ -79,13 +99,25 @@ class CorrespondentPublic(BaseModel):
     label: str
 
 
+Comment = Annotated[str, Field(max_length=20_000)]
+DocumentIds = Annotated[list[Id], Field(max_length=1000)]
+
+
 class DossierCreate(Strict):
     type: Literal["imaging-transfer"]
     visibility: Visibility
-    community_id: int | None = None
+    community_id: Id | None = None
     correspondents: list[CorrespondentCreate] = Field(min_length=1, max_length=100)
-    patient: Patient
-    comment: str | None = Field(default=None, max_length=20_000)
+    patient: Patient | None = None
+    patient_id: Id | None = None
+    comment: Comment | None = None
+    document_ids: DocumentIds = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_patient(self) -> DossierCreate:
+        if (self.patient is None) == (self.patient_id is None):
+            raise ValueError("give either patient or patient_id")
+        return self
 
 
 class ExamPublic(BaseModel):
@@ -101,13 +133,34 @@ class ExamPublic(BaseModel):
     added_at: Timestamp
 
 
+StepKind = Literal["request", "ack", "answer", "second-opinion", "info"]
+
+
+class GuestPublic(BaseModel):
+    id: int
+    last_name: str
+    first_name: str
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: Timestamp
+
+
 class StepPublic(BaseModel):
     id: int
-    kind: Literal["request", "ack"]
-    author: UserRef
+    kind: StepKind
+    author: UserRef | None
+    guest_author: GuestPublic | None
     created_at: Timestamp
     comment: str | None
     exams: list[ExamPublic]
+    documents: list[DocumentPublic]
+    correspondents: list[CorrespondentPublic]
 
 
 class DossierBase(BaseModel):
@@ -120,8 +173,10 @@ class DossierBase(BaseModel):
     correspondents: list[CorrespondentPublic]
     patient: Patient
     created_at: Timestamp
+    updated_at: Timestamp
     sent_at: Timestamp | None
     closed_at: Timestamp | None
+    unread: bool
 
 
 class DossierPublic(DossierBase):
@@ -141,16 +196,47 @@ class ExamsAttach(Strict):
     study_instance_uids: list[Uid] = Field(min_length=1, max_length=1000)
 
 
+class DocumentsAttach(Strict):
+    document_ids: DocumentIds = Field(min_length=1)
+
+
 class StepCreate(Strict):
-    kind: Literal["ack"]
-    comment: str | None = Field(default=None, max_length=20_000)
+    kind: Literal["ack", "answer", "second-opinion", "info"]
+    comment: Comment | None = None
+    study_instance_uids: list[Uid] = Field(default_factory=list, max_length=1000)
+    document_ids: DocumentIds = Field(default_factory=list)
+    correspondents: list[CorrespondentCreate] = Field(default_factory=list, max_length=100)
+
+
+class ManifestInstance(BaseModel):
+    sop_instance_uid: str
+    series_instance_uid: str
+    series_description: str | None
+    modality: str | None
+    instance_number: int | None
+    size: int
+    sha256: str
+
+
+class ManifestExam(BaseModel):
+    study_instance_uid: str
+    patient_name: str
+    study_description: str | None
+    instances: list[ManifestInstance]
+
+
+class Manifest(BaseModel):
+    exams: list[ManifestExam]
+    documents: list[DocumentPublic]
 
 
 class NotificationPublic(BaseModel):
     id: int
-    kind: Literal["dossier_sent", "dossier_acknowledged"]
+    kind: Literal["dossier_sent", "step_added", "dossier_acknowledged", "invitation_used"]
+    step_kind: StepKind | None
     dossier_id: int
-    actor: UserRef
+    actor: UserRef | None
+    guest_actor: GuestPublic | None
     created_at: Timestamp
     read: bool
 
@@ -160,7 +246,7 @@ class NotificationPage(BaseModel):
 
 
 class NotificationsRead(Strict):
-    ids: list[int] | None = Field(default=None, max_length=10_000)
+    ids: list[Id] | None = Field(default=None, max_length=10_000)
     all: bool = False
 
     @model_validator(mode="after")

@@ -1,10 +1,21 @@
-"""Who may see a dossier: owner, correspondents, members of the chosen community."""
+"""Who may see a dossier: owner, correspondents, members of the chosen community, guests."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union
+from sqlalchemy.orm import Session
 
-from ortif_server.models import Correspondent, Dossier, Membership, Step, StepExam
+from ortif_server.caller import Caller
+from ortif_server.errors import not_found
+from ortif_server.models import (
+    Correspondent,
+    Dossier,
+    Membership,
+    Step,
+    StepExam,
+    Study,
+    StudyUpload,
+)
 
 
 def member_community_ids(user_id: int) -> Select[int]:
@@ -33,11 +44,39 @@ def visible_to(user_id: int) -> ColumnElement[bool]:
     )
 
 
-def visible_study_uids(user_id: int) -> Select[str]:
-    """Studies attached to a dossier the user may see."""
-    return (
+def visible_to_caller(caller: Caller) -> ColumnElement[bool]:
+    """Like `visible_to`; a guest sees its invitation's dossier only."""
+    if caller.invitation is not None:
+        return Dossier.id == caller.invitation.dossier_id
+    return visible_to(caller.require_user().id)
+
+
+def uploaded_by(caller: Caller) -> ColumnElement[bool]:
+    """SQL condition on `StudyUpload`: the uploads of this caller."""
+    if caller.token.invitation_id is not None:
+        return StudyUpload.invitation_id == caller.token.invitation_id
+    return StudyUpload.user_id == caller.token.user_id
+
+
+def visible_study_uids(caller: Caller) -> Select[str]:
+    """Studies the caller uploaded or that are attached to a dossier it may see."""
+    attached = (
         select(StepExam.study_instance_uid)
         .join(Step, Step.id == StepExam.step_id)
         .join(Dossier, Dossier.id == Step.dossier_id)
-        .where(visible_to(user_id))
+        .where(visible_to_caller(caller))
     )
+    uploaded = select(StudyUpload.study_instance_uid).where(uploaded_by(caller))
+    return select(union(attached, uploaded).subquery().c[0])
+
+
+def visible_study(session: Session, caller: Caller, study_uid: str) -> Study:
+    """The study if the caller may see it; 404 otherwise."""
+    query = select(Study).where(
+        Study.study_instance_uid == study_uid,
+        Study.study_instance_uid.in_(visible_study_uids(caller)),
+    )
+    study = session.scalar(query)
+    if study is None:
+        raise not_found(f"Study {study_uid}")
+    return study

@@ -1,4 +1,4 @@
-"""Dossier rules: creation, the draft -> sent -> closed / cancelled machine, notifications."""
+"""Dossier rules: loading by visibility, the draft -> sent -> closed / cancelled machine."""
 
 from __future__ import annotations
 
@@ -7,36 +7,27 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ortif_server import schemas
-from ortif_server.errors import ApiError, invalid, not_found
-from ortif_server.models import (
-    Community,
-    Correspondent,
-    Dossier,
-    Membership,
-    Notification,
-    Step,
-    StepExam,
-    Study,
-    StudyUpload,
-    User,
-    utcnow,
-)
-from ortif_server.visibility import visible_to
+from ortif_server import audit
+from ortif_server.caller import Caller
+from ortif_server.errors import ApiError, guest_forbidden, not_found
+from ortif_server.models import Dossier, Invitation, Membership, Notification, utcnow
+from ortif_server.visibility import visible_to_caller
 
 
-def load_visible(session: Session, user: User, dossier_id: int) -> Dossier:
-    """The dossier if `user` may see it; 404 otherwise, whether it exists or not."""
-    query = select(Dossier).where(Dossier.id == dossier_id, visible_to(user.id))
+def load_visible(session: Session, caller: Caller, dossier_id: int) -> Dossier:
+    """The dossier if the caller may see it; 404 otherwise, whether it exists or not."""
+    query = select(Dossier).where(Dossier.id == dossier_id, visible_to_caller(caller))
     dossier = session.scalar(query)
     if dossier is None:
         raise not_found(f"Dossier {dossier_id}")
     return dossier
 
 
-def load_owned(session: Session, user: User, dossier_id: int) -> Dossier:
-    dossier = load_visible(session, user, dossier_id)
-    if dossier.owner_id != user.id:
+def load_owned(session: Session, caller: Caller, dossier_id: int) -> Dossier:
+    dossier = load_visible(session, caller, dossier_id)
+    if caller.user is None:
+        raise guest_forbidden()
+    if dossier.owner_id != caller.user.id:
         raise ApiError(403, "forbidden", "Only the owner of the dossier may do this.")
     return dossier
 
@@ -47,53 +38,28 @@ def require_status(dossier: Dossier, *allowed: str) -> None:
         raise ApiError(409, "invalid_state", message)
 
 
-def send(session: Session, user: User, dossier: Dossier) -> None:
+def touch(dossier: Dossier) -> None:
+    dossier.updated_at = utcnow()
+
+
+def send(session: Session, caller: Caller, dossier: Dossier) -> None:
     require_status(dossier, "draft")
     dossier.status, dossier.sent_at = "sent", utcnow()
-    recipients = _correspondent_user_ids(session, dossier) - {user.id}
-    _notify(session, "dossier_sent", dossier, user, recipients)
+    touch(dossier)
+    notify(session, "dossier_sent", dossier, caller, correspondent_user_ids(session, dossier))
+    audit.record(session, caller, "send", ("dossier", dossier.id), dossier.id)
     session.commit()
 
 
-def cancel(session: Session, dossier: Dossier) -> None:
+def cancel(session: Session, caller: Caller, dossier: Dossier) -> None:
     require_status(dossier, "draft")
     dossier.status = "cancelled"
+    touch(dossier)
+    audit.record(session, caller, "cancel", ("dossier", dossier.id), dossier.id)
     session.commit()
 
 
-def acknowledge(session: Session, user: User, dossier: Dossier, comment: str | None) -> None:
-    """An addressee acknowledges receipt: the dossier closes and its owner is notified."""
-    if dossier.owner_id == user.id or user.id not in _correspondent_user_ids(session, dossier):
-        raise ApiError(403, "forbidden", "Only a correspondent may acknowledge this dossier.")
-    require_status(dossier, "sent")
-    dossier.steps.append(Step(kind="ack", author_id=user.id, comment=comment))
-    dossier.status, dossier.closed_at = "closed", utcnow()
-    _notify(session, "dossier_acknowledged", dossier, user, {dossier.owner_id})
-    session.commit()
-
-
-def attach_exams(session: Session, user: User, dossier: Dossier, uids: list[str]) -> None:
-    """Attach studies the caller uploaded to the request step, each at most once."""
-    require_status(dossier, "draft", "sent")
-    uploaded = set(
-        session.scalars(
-            select(StudyUpload.study_instance_uid)
-            .join(Study)
-            .where(StudyUpload.user_id == user.id, StudyUpload.study_instance_uid.in_(uids))
-        )
-    )
-    for uid in uids:
-        if uid not in uploaded:
-            raise invalid("study_instance_uids", f"study {uid} is unknown or not uploaded by you")
-    request = dossier.steps[0]
-    attached = {exam.study_instance_uid for exam in request.exams}
-    for uid in dict.fromkeys(uids):
-        if uid not in attached:
-            request.exams.append(StepExam(study_instance_uid=uid))
-    session.commit()
-
-
-def _correspondent_user_ids(session: Session, dossier: Dossier) -> set[int]:
+def correspondent_user_ids(session: Session, dossier: Dossier) -> set[int]:
     """Person correspondents and every member of a correspondent community."""
     users = {c.user_id for c in dossier.correspondents if c.user_id is not None}
     communities = [c.community_id for c in dossier.correspondents if c.community_id is not None]
@@ -103,62 +69,33 @@ def _correspondent_user_ids(session: Session, dossier: Dossier) -> set[int]:
     return users | set(members)
 
 
-def _notify(
-    session: Session, kind: str, dossier: Dossier, actor: User, recipients: Iterable[int]
+def participant_user_ids(session: Session, dossier: Dossier) -> set[int]:
+    """The owner and the correspondents (in person or through a community)."""
+    return correspondent_user_ids(session, dossier) | {dossier.owner_id}
+
+
+def invitation_of(caller: Caller, dossier: Dossier) -> Invitation | None:
+    invitation = caller.invitation
+    return invitation if invitation and invitation.dossier_id == dossier.id else None
+
+
+def notify(
+    session: Session,
+    kind: str,
+    dossier: Dossier,
+    caller: Caller,
+    recipients: Iterable[int],
+    step_kind: str | None = None,
 ) -> None:
-    for user_id in sorted(recipients):
+    """One notification per recipient, never to the caller itself."""
+    for user_id in sorted(set(recipients) - {caller.token.user_id}):
         session.add(
-            Notification(user_id=user_id, kind=kind, dossier_id=dossier.id, actor_id=actor.id)
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                step_kind=step_kind,
+                dossier_id=dossier.id,
+                actor_id=caller.token.user_id,
+                guest_actor_id=caller.token.invitation_id,
+            )
         )
-
-
-def create_dossier(session: Session, user: User, data: schemas.DossierCreate) -> Dossier:
-    """A draft dossier with its request step, after checking community and correspondents."""
-    dossier = Dossier(
-        type=data.type,
-        status="draft",
-        visibility=data.visibility,
-        community_id=_dossier_community(user, data),
-        owner_id=user.id,
-        patient_last_name=data.patient.last_name,
-        patient_first_name=data.patient.first_name,
-        patient_identifier=data.patient.identifier,
-        patient_birth_date=data.patient.birth_date,
-        patient_sex=data.patient.sex,
-        correspondents=_correspondents(session, user, data.correspondents),
-        steps=[Step(kind="request", author_id=user.id, comment=data.comment)],
-    )
-    session.add(dossier)
-    session.commit()
-    return dossier
-
-
-def _dossier_community(user: User, data: schemas.DossierCreate) -> int | None:
-    if data.visibility == "me":
-        if data.community_id is not None:
-            raise invalid("community_id", "only allowed with visibility community")
-        return None
-    if data.community_id is None:
-        raise invalid("community_id", "required with visibility community")
-    if data.community_id not in {c.id for c in user.communities}:
-        raise invalid("community_id", "must be one of your communities")
-    return data.community_id
-
-
-def _correspondents(
-    session: Session, user: User, wanted: list[schemas.CorrespondentCreate]
-) -> list[Correspondent]:
-    rows: dict[tuple[str, int], Correspondent] = {}
-    for index, item in enumerate(wanted):
-        field = f"correspondents.{index}"
-        if item.kind == "user":
-            if item.id == user.id:
-                raise invalid(field, "you cannot be your own correspondent")
-            if session.get(User, item.id) is None:
-                raise invalid(field, f"unknown user {item.id}")
-            rows.setdefault(("user", item.id), Correspondent(user_id=item.id))
-        else:
-            if session.get(Community, item.id) is None:
-                raise invalid(field, f"unknown community {item.id}")
-            rows.setdefault(("community", item.id), Correspondent(community_id=item.id))
-    return list(rows.values())

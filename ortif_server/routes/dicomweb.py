@@ -1,4 +1,4 @@
-"""DICOMweb: STOW-RS `POST /dicomweb/studies`."""
+"""DICOMweb STOW-RS: `POST /dicomweb/studies`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ortif_server.catalog import record_outcomes, stored_digest
-from ortif_server.deps import CurrentUser, SessionDep, StoreDep
+from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
 from ortif_server.schemas import StoredInstance, StowResult
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 
 @router.post("/studies", response_model=StowResult)
 async def store_instances(
-    request: Request, user: CurrentUser, session: SessionDep, store: StoreDep
+    request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
 ) -> JSONResponse:
     """Store each DICOM part of a multipart/related body; say what became of each."""
     boundary = multipart_boundary(request.headers.get("content-type"))
@@ -33,7 +33,7 @@ async def store_instances(
     finally:
         await run_in_threadpool(receiver.abort)
         await run_in_threadpool(store.sync_dirs, receiver.touched_dirs)
-        await run_in_threadpool(record_outcomes, session, user, receiver.outcomes)
+        await run_in_threadpool(record_outcomes, session, caller, receiver.outcomes)
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
     return _answer(receiver)

@@ -1,31 +1,45 @@
-"""Dossiers: create, list, show, send, cancel, attach exams, acknowledge."""
+"""Dossiers: create, list, show, send, cancel, attach exams and documents, steps, manifest."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ortif_server import serialize, workflow
-from ortif_server.deps import CurrentUser, SessionDep
+from ortif_server import audit, dossier_query, manifest, serialize, steps, workflow
+from ortif_server.caller import Caller
+from ortif_server.deps import CurrentCaller, CurrentUser, IdPath, SessionDep
+from ortif_server.dossier_query import DossierFilter, Sort
 from ortif_server.models import Dossier
 from ortif_server.schemas import (
+    DocumentsAttach,
     DossierCreate,
     DossierPage,
     DossierPublic,
     DossierStatus,
     ExamsAttach,
+    Manifest,
     StepCreate,
 )
-from ortif_server.visibility import visible_to
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
 
+def _answer(session: Session, caller: Caller, dossier: Dossier) -> DossierPublic:
+    user_id = caller.token.user_id
+    unread = user_id is not None and bool(
+        dossier_query.unread_among(session, user_id, [dossier.id])
+    )
+    return serialize.dossier(dossier, unread)
+
+
 @router.post("", status_code=201)
-def create_dossier(body: DossierCreate, user: CurrentUser, session: SessionDep) -> DossierPublic:
-    return serialize.dossier(workflow.create_dossier(session, user, body))
+def create_dossier(
+    body: DossierCreate, caller: CurrentCaller, session: SessionDep
+) -> DossierPublic:
+    return _answer(session, caller, steps.create_dossier(session, caller, body))
 
 
 @router.get("")
@@ -33,56 +47,78 @@ def list_dossiers(
     user: CurrentUser,
     session: SessionDep,
     status: DossierStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    type: str | None = None,
+    patient: str | None = None,
+    correspondent: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unread: bool = False,
+    sort: Sort = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> DossierPage:
-    """The dossiers the caller may see, newest first."""
-    condition = visible_to(user.id)
-    if status is not None:
-        condition = condition & (Dossier.status == status)
-    total = session.scalar(select(func.count()).select_from(Dossier).where(condition))
-    rows = session.scalars(
-        select(Dossier)
-        .where(condition)
-        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return DossierPage(items=[serialize.dossier_summary(d) for d in rows], total=total or 0)
+    """The dossiers the caller may see, filtered, sorted and paged."""
+    wanted = DossierFilter(status, type, patient, correspondent, since, until, unread)
+    where = dossier_query.conditions(user.id, wanted)
+    rows, total = dossier_query.page(session, user.id, where, sort, (limit, offset))
+    unread_ids = dossier_query.unread_among(session, user.id, [d.id for d in rows])
+    items = [serialize.dossier_summary(d, d.id in unread_ids) for d in rows]
+    return DossierPage(items=items, total=total)
 
 
 @router.get("/{dossier_id}")
-def show_dossier(dossier_id: int, user: CurrentUser, session: SessionDep) -> DossierPublic:
-    return serialize.dossier(workflow.load_visible(session, user, dossier_id))
+def show_dossier(dossier_id: IdPath, caller: CurrentCaller, session: SessionDep) -> DossierPublic:
+    dossier = workflow.load_visible(session, caller, dossier_id)
+    audit.record(session, caller, "read", ("dossier", dossier.id), dossier.id)
+    session.commit()
+    return _answer(session, caller, dossier)
+
+
+@router.get("/{dossier_id}/manifest")
+def dossier_manifest(dossier_id: IdPath, caller: CurrentCaller, session: SessionDep) -> Manifest:
+    """Every exam instance and document of the dossier, with sizes and hashes."""
+    dossier = workflow.load_visible(session, caller, dossier_id)
+    audit.record(session, caller, "read_manifest", ("dossier", dossier.id), dossier.id)
+    session.commit()
+    return manifest.build(session, dossier)
 
 
 @router.post("/{dossier_id}/send")
-def send_dossier(dossier_id: int, user: CurrentUser, session: SessionDep) -> DossierPublic:
-    dossier = workflow.load_owned(session, user, dossier_id)
-    workflow.send(session, user, dossier)
-    return serialize.dossier(dossier)
+def send_dossier(dossier_id: IdPath, caller: CurrentCaller, session: SessionDep) -> DossierPublic:
+    dossier = workflow.load_owned(session, caller, dossier_id)
+    workflow.send(session, caller, dossier)
+    return _answer(session, caller, dossier)
 
 
 @router.post("/{dossier_id}/cancel")
-def cancel_dossier(dossier_id: int, user: CurrentUser, session: SessionDep) -> DossierPublic:
-    dossier = workflow.load_owned(session, user, dossier_id)
-    workflow.cancel(session, dossier)
-    return serialize.dossier(dossier)
+def cancel_dossier(dossier_id: IdPath, caller: CurrentCaller, session: SessionDep) -> DossierPublic:
+    dossier = workflow.load_owned(session, caller, dossier_id)
+    workflow.cancel(session, caller, dossier)
+    return _answer(session, caller, dossier)
 
 
 @router.post("/{dossier_id}/exams")
 def attach_exams(
-    dossier_id: int, body: ExamsAttach, user: CurrentUser, session: SessionDep
+    dossier_id: IdPath, body: ExamsAttach, caller: CurrentCaller, session: SessionDep
 ) -> DossierPublic:
-    dossier = workflow.load_owned(session, user, dossier_id)
-    workflow.attach_exams(session, user, dossier, body.study_instance_uids)
-    return serialize.dossier(dossier)
+    dossier = workflow.load_owned(session, caller, dossier_id)
+    steps.attach_to_request(session, caller, dossier, body.study_instance_uids, [])
+    return _answer(session, caller, dossier)
+
+
+@router.post("/{dossier_id}/documents")
+def attach_documents(
+    dossier_id: IdPath, body: DocumentsAttach, caller: CurrentCaller, session: SessionDep
+) -> DossierPublic:
+    dossier = workflow.load_owned(session, caller, dossier_id)
+    steps.attach_to_request(session, caller, dossier, [], body.document_ids)
+    return _answer(session, caller, dossier)
 
 
 @router.post("/{dossier_id}/steps", status_code=201)
 def add_step(
-    dossier_id: int, body: StepCreate, user: CurrentUser, session: SessionDep
+    dossier_id: IdPath, body: StepCreate, caller: CurrentCaller, session: SessionDep
 ) -> DossierPublic:
-    dossier = workflow.load_visible(session, user, dossier_id)
-    workflow.acknowledge(session, user, dossier, body.comment)
-    return serialize.dossier(dossier)
+    dossier = workflow.load_visible(session, caller, dossier_id)
+    steps.add_step(session, caller, dossier, body)
+    return _answer(session, caller, dossier)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select, update
 
 from ortif_server import serialize
@@ -11,13 +13,20 @@ from ortif_server.models import Notification, utcnow
 from ortif_server.schemas import NotificationPage, NotificationsRead
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
+SinceId = Annotated[int | None, Query(ge=0, le=2**31 - 1)]
 
 
 @router.get("")
 def list_notifications(
-    user: CurrentUser, session: SessionDep, unread: bool = False
+    user: CurrentUser,
+    session: SessionDep,
+    unread: bool = False,
+    since_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
 ) -> NotificationPage:
+    """The caller's notifications, newest first; `since_id` keeps only newer ones."""
     query = select(Notification).where(Notification.user_id == user.id)
+    if since_id is not None:
+        query = query.where(Notification.id > since_id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
     rows = session.scalars(query.order_by(Notification.id.desc()))

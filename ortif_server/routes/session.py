@@ -1,20 +1,21 @@
-"""Sign in and out; who am I."""
+"""Sign in (password, OTP), refresh, sign out; what the bearer token is; who am I."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
-from ortif_server import serialize
-from ortif_server.deps import CurrentToken, CurrentUser, SessionDep, SettingsDep
-from ortif_server.errors import ApiError
-from ortif_server.models import Token, User, utcnow
-from ortif_server.schemas import Professional, SessionCreate, SessionPublic
-from ortif_server.security import new_token, token_digest, verify_password
+from ortif_server import serialize, signin
+from ortif_server.auth_schemas import RefreshRequest, SessionPublic, TokenInfo
+from ortif_server.deps import (
+    CurrentCaller,
+    CurrentToken,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    find_live_token,
+)
+from ortif_server.schemas import Professional, SessionCreate
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["session"])
 
 
@@ -22,24 +23,29 @@ router = APIRouter(tags=["session"])
 def create_session(
     body: SessionCreate, session: SessionDep, settings: SettingsDep
 ) -> SessionPublic:
-    """Exchange username and password for a bearer token."""
-    user = session.scalar(select(User).where(User.username == body.username))
-    if not verify_password(user.password_hash if user else None, body.password) or user is None:
-        log.info("Failed sign-in")
-        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
-    token = new_token()
-    expires_at = utcnow() + settings.token_ttl
-    session.add(Token(token_sha256=token_digest(token), user_id=user.id, expires_at=expires_at))
-    session.commit()
-    log.info("User %d signed in", user.id)
-    return SessionPublic(access_token=token, expires_at=expires_at, user=serialize.user_ref(user))
+    """Exchange username, password (and OTP) for an access token and a refresh token."""
+    access = signin.authenticate(session, settings, body)
+    return signin.issue_pair(session, settings, access)
+
+
+@router.post("/session/refresh")
+def refresh_session(
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep
+) -> SessionPublic:
+    """A new pair for a live refresh token, which is revoked (rotation)."""
+    refresh = find_live_token(session, body.refresh_token, ("refresh",))
+    return signin.rotate(session, settings, refresh)
+
+
+@router.get("/session")
+def session_info(caller: CurrentCaller) -> TokenInfo:
+    return serialize.token_info(caller.token)
 
 
 @router.delete("/session", status_code=204)
 def delete_session(token: CurrentToken, session: SessionDep) -> Response:
-    """Revoke the token used for this request."""
-    token.revoked_at = utcnow()
-    session.commit()
+    """Revoke the token used for this request and its refresh token."""
+    signin.revoke_session(session, token)
     return Response(status_code=204)
 
 

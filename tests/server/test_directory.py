@@ -28,7 +28,7 @@ def test_search_matches_communities_and_establishments(signed_in: Client) -> Non
     assert [c["name"] for c in _search(client, "neurochir")["communities"]] == ["Neurochirurgie"]
     names = {c["name"] for c in _search(client, "hopital nord")["communities"]}
     assert names == {"Radiologie"}
-    assert _search(client, "zzz") == {"communities": [], "professionals": []}
+    assert _search(client, "zzz") == {"establishments": [], "communities": [], "professionals": []}
 
 
 def test_empty_query_lists_everything(signed_in: Client) -> None:

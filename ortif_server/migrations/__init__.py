@@ -1,0 +1,1 @@
+"""Alembic migrations of the platform schema; `ortif-server init` applies them."""

@@ -1,0 +1,52 @@
+"""WADO-RS bodies: stored files streamed unchanged as multipart/related parts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import anyio
+
+from ortif_server.errors import ApiError
+from ortif_server.models import Instance
+
+CHUNK = 1 << 20
+DICOM = "application/dicom"
+
+
+def wants_multipart(accept: str | None, single: bool) -> bool:
+    """True for multipart; False for a bare `application/dicom` (single instance); else 406."""
+    if not accept or "*/*" in accept or "multipart/related" in accept:
+        return True
+    if single and DICOM in accept.replace("application/dicom+", ""):
+        return False
+    raise ApiError(406, "not_acceptable", 'Accept multipart/related; type="application/dicom".')
+
+
+def content_type(boundary: str) -> str:
+    return f'multipart/related; type="{DICOM}"; boundary={boundary}'
+
+
+def new_boundary() -> str:
+    return f"ortif-{secrets.token_hex(16)}"
+
+
+async def multipart(
+    rows: Sequence[Instance], path_for: dict[str, Path], base_url: str, boundary: str
+) -> AsyncIterator[bytes]:
+    """Each instance's file bytes, in chunks, as one part with its Content-Location."""
+    for row in rows:
+        location = (
+            f"{base_url}/dicomweb/studies/{row.study_instance_uid}/series/"
+            f"{row.series_instance_uid}/instances/{row.sop_instance_uid}"
+        )
+        yield (
+            f"--{boundary}\r\nContent-Type: {DICOM}\r\nContent-Length: {row.size_bytes}\r\n"
+            f"Content-Location: {location}\r\n\r\n"
+        ).encode()
+        async with await anyio.open_file(path_for[row.sop_instance_uid], "rb") as fp:
+            while chunk := await fp.read(CHUNK):
+                yield chunk
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode()
