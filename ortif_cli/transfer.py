@@ -1,27 +1,88 @@
-"""The transfer pipeline: source -> identity check -> upload -> attach.
+"""The transfer pipeline: source -> identity check -> (staging) -> upload -> attach.
 
 The order protects the two principles: the patient's identity is checked before a single
 byte leaves the machine, and a study joins a dossier only once every one of its
 instances is on the platform with the SHA-256 that was sent.
+
+Sources (issue 6), for `ortif exam add` and for other commands:
+
+    source = ExamSource("pacs", study_uid, node=pacs_nodes.get_node(profile, "hop"))
+    source = ExamSource("dir", study_uid_or_None, folders=(Path("/media/cdrom"),))
+    source = ExamSource("local", study_uid)          # already on the platform
+    resolved = resolve_source(source, client)        # C-FIND / headers / QIDO-RS; no transfer
+    resolved.patient                                  # PatientIdentity from the DICOM header
+    report = transfer_source(client, resolved, patient, observer, accept_identity=None)
+    report.study_uids                                 # then client.attach_exams(...)
+    add_exams_from(client, dossier_id, resolved, observer, accept_identity)  # all of it
+
+A PACS study is retrieved (C-GET of what the platform lacks, over two associations, or
+C-MOVE to our Storage SCP) into a private staging folder and uploaded while it arrives
+(a bounded queue, UPLOAD_CONNECTIONS STOW-RS connections, retries with backoff); staged
+files are removed at the end, whatever happens. Errors: IdentityMismatch (exit 6),
+ConnectionFailure (7), PartialTransfer (8: run the same command again to resume).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import os
+import queue
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from ortif_cli.api.client import PlatformClient
+from ortif_cli.api.dicomweb import search_studies
 from ortif_cli.api.models import Dossier, Patient
-from ortif_cli.api.stow import UploadItem, UploadOutcome, batches, store_batch
-from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare
-from ortif_cli.dicom.media import FileError, InstanceFile, StudyOnDisk, group_studies, scan_folder
-from ortif_cli.errors import IdentityMismatch, NotFoundError, PartialTransfer, RuleError
+from ortif_cli.api.stow import ServerFailure, UploadItem, UploadOutcome, batches, store_batch
+from ortif_cli.dicom.dicomdir import scan_source
+from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare, same_name
+from ortif_cli.dicom.listing import list_studies
+from ortif_cli.dicom.media import (
+    FileError,
+    FolderScan,
+    InstanceFile,
+    StudyOnDisk,
+    group_studies,
+    open_instance,
+    read_into,
+    scan_folder,
+)
+from ortif_cli.dicom.pacs import (
+    RetrieveReport,
+    find_instances,
+    find_studies,
+    get_instances,
+    get_study,
+    move_study,
+)
+from ortif_cli.dicom.query import ExamSource as ExamSource  # re-exported for callers
+from ortif_cli.dicom.query import (
+    StudyMatch,
+    StudyQuery,
+    qido_params,
+    study_match_from_json,
+)
+from ortif_cli.errors import (
+    ConnectionFailure,
+    IdentityMismatch,
+    NotFoundError,
+    OrtifError,
+    PartialTransfer,
+    RuleError,
+    UsageError,
+)
+from ortif_cli.pacs_nodes import PacsNode
+from ortif_cli.settings import staging_root
 
-UPLOAD_CONNECTIONS = 3
+UPLOAD_CONNECTIONS = 4
 OPEN_STATUSES = ("draft", "sent")
 
 
@@ -64,10 +125,18 @@ class TransferReport:
     skipped: list[Path] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     dossier: Dossier | None = None
+    local_study_uids: list[str] = field(default_factory=list)
+    """Studies the platform already holds (`--local`): attached, not uploaded."""
+    missing: list[str] = field(default_factory=list)
+    """Retrievals that brought fewer instances than expected, in words."""
+    incomplete_studies: list[str] = field(default_factory=list)
+    present_instances: list[tuple[str, str]] = field(default_factory=list)
+    """(SOP Instance UID, SHA-256) of those the platform already held, verified."""
+    accepted_identity: str | None = None
 
     @property
     def study_uids(self) -> list[str]:
-        return [study.study_instance_uid for study in self.studies]
+        return [study.study_instance_uid for study in self.studies] + self.local_study_uids
 
 
 def prepare_folders(folders: Iterable[Path]) -> PreparedExams:
@@ -90,11 +159,13 @@ def prepare_folders(folders: Iterable[Path]) -> PreparedExams:
 
 
 def dossier_identity(patient: Patient) -> PatientIdentity:
+    qualified = patient.identity_status == "qualified"
     return PatientIdentity(
         last_name=patient.last_name,
         first_name=patient.first_name,
         patient_id=patient.identifier,
         birth_date=patient.birth_date,
+        ins_matricule=patient.ins_matricule if qualified else None,
     )
 
 
@@ -141,25 +212,33 @@ def upload(
     present = client.lookup_instances([i.sop_instance_uid for i in instances])
     to_send = []
     for instance in instances:
-        item = UploadItem(instance.path, instance.sop_instance_uid, instance.size)
+        item = _item(instance)
         if instance.sop_instance_uid not in present:
             to_send.append(item)
-        elif _sha256(instance.path) == present[instance.sop_instance_uid]:
+        elif _sha256(item) == present[instance.sop_instance_uid]:
             report.already_present += 1
+            report.present_instances.append((item.sop_instance_uid, present[item.sop_instance_uid]))
         else:
-            report.failed.append(UploadOutcome(item, _sha256(instance.path), None))
+            report.failed.append(UploadOutcome(item, _sha256(item), None))
     observer.uploading(len(to_send), sum(item.size for item in to_send))
     with ThreadPoolExecutor(UPLOAD_CONNECTIONS) as pool:
-        jobs = [pool.submit(store_batch, client, b, observer.advanced) for b in batches(to_send)]
+        jobs = [
+            pool.submit(store_with_retries, client, b, observer.advanced) for b in batches(to_send)
+        ]
         for job in jobs:
             for outcome in job.result():
                 (report.sent if outcome.ok else report.failed).append(outcome)
     return report
 
 
-def _sha256(path: Path) -> str:
+def _item(instance: InstanceFile) -> UploadItem:
+    opener = (lambda: open_instance(instance)) if instance.member else None
+    return UploadItem(instance.path, instance.sop_instance_uid, instance.size, opener)
+
+
+def _sha256(item: UploadItem | Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with item.open("rb") if isinstance(item, Path) else item.open_stream() as stream:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -196,6 +275,7 @@ def add_exams(
 def attach_complete(client: PlatformClient, dossier_id: int, report: TransferReport) -> None:
     """Attach the studies whose every instance arrived; raise PartialTransfer for the rest."""
     failed_studies = {_study_of(report, o.item.sop_instance_uid) for o in report.failed}
+    failed_studies.update(report.incomplete_studies)
     complete = [uid for uid in report.study_uids if uid not in failed_studies]
     if complete:
         report.dossier = client.attach_exams(dossier_id, complete)
@@ -203,6 +283,11 @@ def attach_complete(client: PlatformClient, dossier_id: int, report: TransferRep
 
 
 def raise_if_failed(report: TransferReport) -> None:
+    if report.missing and not report.failed:
+        raise PartialTransfer(
+            "The retrieval was incomplete: " + "; ".join(report.missing) + ".",
+            hint="Run the same command again to resume; what arrived is not sent again.",
+        )
     if report.failed:
         first = report.failed[0]
         raise PartialTransfer(
@@ -217,3 +302,453 @@ def _study_of(report: TransferReport, sop_instance_uid: str) -> str:
         if any(i.sop_instance_uid == sop_instance_uid for i in study.instances):
             return study.study_instance_uid
     return ""
+
+
+# ---------------------------------------------------------------------------------------
+# Sources: a PACS, a folder/CD/zip, or the platform's own store (issue 6)
+# ---------------------------------------------------------------------------------------
+QUEUE_SIZE = 64
+"""Staged instances waiting for upload; a full queue slows the PACS down (back-pressure)."""
+RETRIES = 4
+BACKOFF = 0.5
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    """A source with the studies it will give, as their headers describe them."""
+
+    source: ExamSource
+    studies: list[StudyMatch]
+
+    @property
+    def patient(self) -> PatientIdentity:
+        """The patient of the (first) study, read from its DICOM header."""
+        first = self.studies[0]
+        return PatientIdentity.from_dicom(
+            first.patient_name,
+            first.patient_id,
+            first.birth_date.strftime("%Y%m%d") if first.birth_date else None,
+        )
+
+
+def resolve_source(source: ExamSource, client: PlatformClient | None = None) -> ResolvedSource:
+    """Find the studies of `source` (C-FIND, folder headers, or QIDO-RS) without moving them.
+
+    Raises NotFoundError (exit 5) when the study is not there, UsageError when a PACS or
+    platform source has no study UID.
+    """
+    uid = source.study_instance_uid
+    if source.kind == "dir":
+        studies = [m for folder in source.folders for m in list_studies(folder).studies]
+        studies = [s for s in studies if uid is None or s.study_instance_uid == uid]
+    elif uid is None:
+        raise UsageError("Say which study to take.", hint="Give --study UID (see `exam find`).")
+    elif source.kind == "pacs" and source.node is not None:
+        studies = find_studies(source.node, StudyQuery(study_instance_uid=uid))
+    elif source.kind == "local" and client is not None:
+        params = qido_params(StudyQuery(study_instance_uid=uid))
+        studies = [study_match_from_json(d) for d in search_studies(client, params)]
+    else:
+        raise UsageError(f"Unknown exam source {source.kind!r}.")
+    if not studies:
+        where = source.node.name if source.node else ", ".join(map(str, source.folders))
+        raise NotFoundError(f"No study {uid or ''} found in {where or 'the platform'}.".strip())
+    return ResolvedSource(source, studies)
+
+
+def transfer_source(
+    client: PlatformClient,
+    resolved: ResolvedSource,
+    patient: Patient,
+    observer: TransferObserver | None = None,
+    accept_identity: str | None = None,
+) -> TransferReport:
+    """Check the identity, then bring the studies of `resolved` onto the platform (no attach).
+
+    Fits `dossiers.ExamUploader` once bound: `functools.partial(transfer_source,
+    resolved=r)` gives `(client, patient, observer) -> TransferReport`. A PACS source is
+    retrieved into private staging and uploaded as it arrives; `local` uploads nothing.
+    Raises IdentityMismatch (exit 6) unless `accept_identity` gives a reason,
+    PartialTransfer (exit 8) when instances are missing, ConnectionFailure (exit 7).
+    """
+    expected = dossier_identity(patient)
+    warnings = _check_matches(resolved.studies, expected, accept_identity)
+    kind = resolved.source.kind
+    if kind == "dir":
+        prepared = prepare_sources(resolved.source.folders, resolved.source.study_instance_uid)
+        warnings += _check_instances(prepared.instances, expected, accept_identity)
+        report = upload(client, prepared, observer)
+    elif kind == "local":
+        report = TransferReport([])
+        report.local_study_uids = [s.study_instance_uid for s in resolved.studies]
+    else:
+        report = _retrieve_and_upload(client, resolved, expected, accept_identity, observer)
+    report.identity_warnings = warnings
+    report.accepted_identity = accept_identity
+    return report
+
+
+def prepare_sources(
+    folders: Iterable[Path], study_instance_uid: str | None = None
+) -> PreparedExams:
+    """Like `prepare_folders`, also reading zip files, keeping one study if asked."""
+    seen: dict[str, InstanceFile] = {}
+    skipped: list[Path] = []
+    errors: list[FileError] = []
+    for folder in folders:
+        scan = scan_source(folder)
+        skipped += scan.skipped
+        errors += scan.errors
+        for instance in scan.instances:
+            if study_instance_uid in (None, instance.study_instance_uid):
+                seen.setdefault(instance.sop_instance_uid, instance)
+    if not seen:
+        names = ", ".join(str(f) for f in folders)
+        raise NotFoundError(f"No DICOM file found in {names}.")
+    return PreparedExams(group_studies(list(seen.values())), skipped, errors)
+
+
+def _check_matches(
+    studies: Sequence[StudyMatch], expected: PatientIdentity, accept: str | None
+) -> list[FieldDiff]:
+    warnings: list[FieldDiff] = []
+    for study in studies:
+        found = PatientIdentity.from_dicom(
+            study.patient_name,
+            study.patient_id,
+            study.birth_date.strftime("%Y%m%d") if study.birth_date else None,
+        )
+        warnings += _judge(study.study_instance_uid, expected, found, accept)
+    return warnings
+
+
+def _check_instances(
+    instances: Iterable[InstanceFile], expected: PatientIdentity, accept: str | None
+) -> list[FieldDiff]:
+    warnings: list[FieldDiff] = []
+    seen: set[PatientIdentity] = set()
+    for instance in instances:
+        if instance.patient not in seen:
+            seen.add(instance.patient)
+            warnings += _judge(instance.study_instance_uid, expected, instance.patient, accept)
+    return warnings
+
+
+def _judge(
+    study_uid: str, expected: PatientIdentity, found: PatientIdentity, accept: str | None
+) -> list[FieldDiff]:
+    check = compare(expected, found)
+    if check.ok:
+        return check.warnings
+    if accept:
+        return [*check.mismatches, *check.warnings]
+    raise IdentityMismatch(side_by_side(study_uid, expected, found), _ACCEPT_HINT)
+
+
+_ACCEPT_HINT = (
+    "Check the exam and the dossier; nothing was uploaded. If they really are the same "
+    'person, run again with --accept-identity "REASON".'
+)
+
+
+def side_by_side(study_uid: str, expected: PatientIdentity, found: PatientIdentity) -> str:
+    """Both identities in two columns, differing lines marked with `≠`."""
+    rows = [
+        ("last name", expected.last_name, found.last_name),
+        ("first name", expected.first_name or "", found.first_name or ""),
+        ("birth date", _day(expected.birth_date), _day(found.birth_date)),
+        ("identifier", expected.patient_id or "", found.patient_id or ""),
+        ("INS", expected.ins_matricule or "", found.ins_matricule or ""),
+    ]
+    width = max(len("dossier"), *(len(r[1]) for r in rows))
+    lines = [f"The study {study_uid} is not this dossier's patient:"]
+    lines.append(f"  {'':<11} {'dossier':<{width}}   study")
+    for label, mine, theirs in rows:
+        mark = "≠" if mine and theirs and not same_field(label, mine, theirs) else " "
+        lines.append(f"  {label:<11} {mine:<{width}} {mark} {theirs}")
+    return "\n".join(lines)
+
+
+def same_field(label: str, first: str, second: str) -> bool:
+    return same_name(first, second) if "name" in label else first == second
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+# the PACS pipeline ---------------------------------------------------------------------
+def staging_dir(*key: str) -> Path:
+    """A private (0700) staging folder for one retrieval, emptied of any earlier attempt."""
+    root = staging_root()
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(root, 0o700)
+    folder = root / hashlib.sha256("\0".join(key).encode()).hexdigest()[:32]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+class _Pipeline:
+    """Staged instances flow through a bounded queue to UPLOAD_CONNECTIONS uploaders."""
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        expected: PatientIdentity,
+        accept: str | None,
+        observer: TransferObserver,
+        lookup: bool = True,
+    ) -> None:
+        self.client, self.expected, self.accept, self.observer = client, expected, accept, observer
+        self.lookup = lookup
+        """Ask the platform what it holds before each batch (not when already asked)."""
+        self.queue: queue.Queue[InstanceFile | None] = queue.Queue(QUEUE_SIZE)
+        self.instances: list[InstanceFile] = []
+        self.report = TransferReport([])
+        self.lock = threading.Lock()
+        self.errors: list[BaseException] = []
+        self.workers = [
+            threading.Thread(target=self._work, daemon=True) for _ in range(UPLOAD_CONNECTIONS)
+        ]
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def on_stored(self, path: Path) -> None:
+        """Called in the DICOM thread for each received file: check it, then queue it."""
+        if self.errors:
+            raise self.errors[0]
+        scan = FolderScan()
+        read_into(scan, path)
+        if not scan.instances:
+            reason = scan.errors[0].reason if scan.errors else "not a DICOM instance"
+            raise OrtifError(f"The PACS sent an unusable instance ({reason}).")
+        instance = scan.instances[0]
+        self.report.identity_warnings += _check_instances([instance], self.expected, self.accept)
+        with self.lock:
+            self.instances.append(instance)
+        self.observer.advanced(0)
+        self.queue.put(instance)
+
+    def finish(self) -> None:
+        for _ in self.workers:
+            self.queue.put(None)
+        for worker in self.workers:
+            worker.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def _work(self) -> None:
+        done = False
+        while not done:
+            batch: list[InstanceFile] = []
+            item = self.queue.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= BATCH_COUNT:
+                    break
+                try:
+                    item = self.queue.get(timeout=0.05)
+                except queue.Empty:
+                    break
+            done = item is None
+            if batch:
+                try:
+                    self._send(batch)
+                except BaseException as exc:  # the retrieval thread re-raises it
+                    self.errors.append(exc)
+                    return
+
+    def _send(self, batch: list[InstanceFile]) -> None:
+        uids = [i.sop_instance_uid for i in batch]
+        present = self.client.lookup_instances(uids) if self.lookup else {}
+        items, already, failed = [], 0, []
+        verified: list[tuple[str, str]] = []
+        for instance in batch:
+            item = _item(instance)
+            if instance.sop_instance_uid not in present:
+                items.append(item)
+            elif _sha256(item) == present[instance.sop_instance_uid]:
+                already += 1
+                verified.append((item.sop_instance_uid, present[item.sop_instance_uid]))
+                self.observer.advanced(instance.size)
+            else:
+                failed.append(UploadOutcome(item, _sha256(item), None))
+        outcomes = store_with_retries(self.client, items, self.observer.advanced)
+        with self.lock:
+            self.report.already_present += already
+            self.report.present_instances += verified
+            self.report.failed += failed
+            for outcome in outcomes:
+                (self.report.sent if outcome.ok else self.report.failed).append(outcome)
+        for instance in batch:
+            with suppress(OSError):
+                if not any(o.item.sop_instance_uid == instance.sop_instance_uid for o in failed):
+                    instance.path.unlink()
+
+
+BATCH_COUNT = 25
+
+
+def store_with_retries(
+    client: PlatformClient, items: Sequence[UploadItem], on_bytes: Callable[[int], None]
+) -> list[UploadOutcome]:
+    """store_batch, retried with backoff on connection errors and 5xx answers."""
+    if not items:
+        return []
+    for attempt in range(RETRIES):
+        try:
+            return store_batch(client, items, on_bytes)
+        except (ConnectionFailure, ServerFailure) as exc:
+            if attempt == RETRIES - 1:
+                return [UploadOutcome(i, "", None, str(exc.message)) for i in items]
+            time.sleep(BACKOFF * 2**attempt)
+    return []  # pragma: no cover
+
+
+def _retrieve_and_upload(
+    client: PlatformClient,
+    resolved: ResolvedSource,
+    expected: PatientIdentity,
+    accept: str | None,
+    observer: TransferObserver | None,
+) -> TransferReport:
+    node = resolved.source.node
+    assert node is not None
+    observer = observer or _Silent()
+    report = TransferReport([])
+    for study in resolved.studies:
+        uid = study.study_instance_uid
+        wanted = _missing_instances(client, node, uid, report)
+        staging = staging_dir(node.name, node.host, str(node.port), uid)
+        pipeline = _Pipeline(client, expected, accept, observer, lookup=wanted is None)
+        count = len(wanted) if wanted is not None else study.instance_count or 0
+        observer.uploading(count, 0)
+        pipeline.start()
+        try:
+            if wanted is not None:
+                got = get_instances(node, uid, wanted, staging, pipeline.on_stored)
+            elif node.retrieve == "move":
+                got = move_study(node, uid, staging, pipeline.on_stored, study.instance_count)
+            else:
+                got = get_study(node, uid, staging, pipeline.on_stored)
+        finally:
+            pipeline.finish()
+            shutil.rmtree(staging, ignore_errors=True)
+        _merge(report, pipeline, study, got, count)
+        if wanted is not None and not pipeline.instances and uid not in report.incomplete_studies:
+            report.local_study_uids.append(uid)  # all there already: attach only
+    return report
+
+
+def _missing_instances(
+    client: PlatformClient, node: PacsNode, study_instance_uid: str, report: TransferReport
+) -> list[tuple[str, str]] | None:
+    """For C-GET: the (series, SOP) the platform lacks; those it holds are counted as present.
+
+    None when the node cannot list a study's instances: the study is then retrieved whole.
+    """
+    if node.retrieve != "get":
+        return None
+    listing = find_instances(node, study_instance_uid)
+    if not listing:
+        return None
+    present = client.lookup_instances([sop for _, sop in listing])
+    report.already_present += sum(1 for _, sop in listing if sop in present)
+    report.present_instances += [(sop, present[sop]) for _, sop in listing if sop in present]
+    return [(series, sop) for series, sop in listing if sop not in present]
+
+
+def _merge(
+    report: TransferReport,
+    pipeline: _Pipeline,
+    study: StudyMatch,
+    got: RetrieveReport,
+    expected: int,
+) -> None:
+    done = pipeline.report
+    report.sent += done.sent
+    report.failed += done.failed
+    report.already_present += done.already_present
+    report.present_instances += done.present_instances
+    report.identity_warnings += done.identity_warnings
+    if pipeline.instances:
+        report.studies += group_studies(pipeline.instances)
+    expected = max(expected, int(got.completed or 0))
+    received = len(pipeline.instances)
+    if received < expected or got.failed:
+        report.incomplete_studies.append(study.study_instance_uid)
+        report.missing += [
+            f"study {study.study_instance_uid}: {received} of {expected} instances received"
+            + (f", {got.failed} failed on the PACS" if got.failed else "")
+        ]
+
+
+def add_exams_from(
+    client: PlatformClient,
+    dossier_id: int,
+    resolved: ResolvedSource,
+    observer: TransferObserver | None = None,
+    accept_identity: str | None = None,
+) -> TransferReport:
+    """The whole of `ortif exam add`: check, transfer, attach complete studies.
+
+    An accepted identity difference is recorded as an `info` step comment when the
+    dossier is sent (a draft takes no step: the reason is then in the receipt only).
+    """
+    dossier = client.get_dossier(dossier_id)
+    ensure_open(dossier)
+    report = transfer_source(client, resolved, dossier.patient, observer, accept_identity)
+    try:
+        attach_complete(client, dossier_id, report)
+    finally:
+        if accept_identity and report.dossier is not None and dossier.status == "sent":
+            comment = (
+                "Patient identity difference accepted for "
+                + ", ".join(report.study_uids)
+                + f": {accept_identity}"
+            )
+            report.dossier = client.add_step(dossier_id, "info", comment)
+    return report
+
+
+def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]:
+    """The JSON receipt of `--receipt FILE`: what reached the platform, with SHA-256."""
+    instances = [
+        {
+            "sop_instance_uid": o.item.sop_instance_uid,
+            "sha256": o.sent_sha256,
+            "status": o.answer.status if o.answer else "failed",
+            "server_sha256": o.answer.sha256 if o.answer else None,
+            "problem": o.problem,
+        }
+        for o in [*report.sent, *report.failed]
+    ] + [
+        {
+            "sop_instance_uid": uid,
+            "sha256": sha,
+            "status": "already_present",
+            "server_sha256": sha,
+            "problem": None,
+        }
+        for uid, sha in report.present_instances
+    ]
+    dossier = report.dossier
+    return {
+        "dossier_id": dossier_id,
+        "study_instance_uids": report.study_uids,
+        "instances": instances,
+        "already_present": report.already_present,
+        "accepted_identity": report.accepted_identity,
+        "identity_warnings": [
+            {"field": w.field, "expected": w.expected, "found": w.found}
+            for w in report.identity_warnings
+        ],
+        "server": {
+            "dossier_status": dossier.status if dossier else None,
+            "exam_count": dossier.exam_count if dossier else None,
+        },
+        "complete": not report.failed and not report.missing,
+    }

@@ -11,9 +11,11 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ortif_cli.api.client import PlatformClient, error_for_response, network_errors
 from ortif_cli.api.models import StoredInstance
+from ortif_cli.errors import OrtifError
 
 CHUNK = 1 << 20
 STOW_PATH = "/dicomweb/studies"
@@ -22,11 +24,20 @@ ProgressCallback = Callable[[int], None]
 """Called with a number of bytes just sent."""
 
 
+class ServerFailure(OrtifError):
+    """The platform answered 5xx: worth retrying."""
+
+
 @dataclass(frozen=True)
 class UploadItem:
     path: Path
     sop_instance_uid: str
     size: int
+    opener: Callable[[], BinaryIO] | None = None
+    """How to read the bytes when they are not a plain file (a zip member)."""
+
+    def open_stream(self) -> BinaryIO:
+        return self.opener() if self.opener else self.path.open("rb")
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class UploadOutcome:
     item: UploadItem
     sent_sha256: str
     answer: StoredInstance | None
+    error: str | None = None
+    """Why the batch could not be sent at all (after retries)."""
 
     @property
     def ok(self) -> bool:
@@ -50,6 +63,8 @@ class UploadOutcome:
     def problem(self) -> str | None:
         if self.ok:
             return None
+        if self.error:
+            return self.error
         if self.answer is None:
             return "the platform did not report this instance"
         if self.answer.status == "refused":
@@ -82,7 +97,7 @@ class _MultipartBody:
 
     def _file_chunks(self, item: UploadItem) -> Iterator[bytes]:
         digest = hashlib.sha256()
-        with item.path.open("rb") as stream:
+        with item.open_stream() as stream:
             while chunk := stream.read(CHUNK):
                 digest.update(chunk)
                 if self._on_bytes:
@@ -101,6 +116,8 @@ def store_batch(
     headers = {"Content-Type": body.content_type, "Accept": "application/json"}
     with network_errors(client.base_url):
         response = client.http.post(STOW_PATH, content=iter(body), headers=headers)
+    if response.status_code >= 500:
+        raise ServerFailure(f"The platform failed ({response.status_code}).")
     if response.is_error and response.status_code not in (409,):
         raise error_for_response(response)
     answers = {

@@ -1,39 +1,228 @@
-"""`ortif exam add`."""
+"""`ortif exam find|add|create`: exams from a PACS, a folder/CD/zip, the platform, or images."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ortif_cli.cli.context import app_context, missing
-from ortif_cli.cli.dossier import warn_identity
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.errors import UsageError
+from ortif_cli.i18n import _
 from ortif_cli.ui.serialize import to_json
 
-app = OrtifTyper(help="Add DICOM exams to dossiers.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from ortif_cli.cli.context import AppContext
+    from ortif_cli.dicom.query import ExamSource
+
+app = OrtifTyper(help="Find exams, add them to dossiers, or make them from images.")
+
+PacsOption = Annotated[
+    str | None, typer.Option("--pacs", metavar="NAME", help="A PACS node (see `ortif pacs`).")
+]
+LocalOption = Annotated[
+    bool, typer.Option("--local", help="The studies the platform already holds (QIDO-RS).")
+]
+DirOption = Annotated[
+    list[Path] | None,
+    typer.Option("--dir", metavar="DIR", help="A folder, CD or zip file of DICOM; repeatable."),
+]
+StudyOption = Annotated[
+    str | None, typer.Option("--study", metavar="UID", help="Study Instance UID.")
+]
+
+
+def _source(
+    app_: AppContext, pacs: str | None, local: bool, dirs: list[Path] | None, study: str | None
+) -> ExamSource:
+    from ortif_cli.dicom.query import ExamSource
+    from ortif_cli.pacs_nodes import get_node
+
+    if sum((pacs is not None, local, bool(dirs))) != 1:
+        raise UsageError(_("Give exactly one source: --pacs NAME, --local or --dir DIR."))
+    if pacs is not None:
+        return ExamSource("pacs", study, node=get_node(app_.profile, pacs))
+    if local:
+        return ExamSource("local", study)
+    return ExamSource("dir", study, folders=tuple(dirs or ()))
+
+
+@app.command()
+def find(
+    ctx: typer.Context,
+    pacs: PacsOption = None,
+    local: LocalOption = False,
+    directory: DirOption = None,
+    patient_name: Annotated[
+        str | None,
+        typer.Option("--patient-name", metavar="NAME", help="Wildcards * and ? allowed."),
+    ] = None,
+    patient_id: Annotated[str | None, typer.Option("--patient-id", metavar="ID")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date", metavar="DATE")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", metavar="DATE", help="A day, A..B, A.., ..B, today or yesterday."),
+    ] = None,
+    modality: Annotated[str | None, typer.Option("--modality", metavar="MOD")] = None,
+    accession: Annotated[
+        str | None, typer.Option("--accession", metavar="N", help="Accession number (N° de RDV).")
+    ] = None,
+) -> None:
+    """Find studies in one source: a PACS, the platform, or a folder/CD/zip."""
+    from ortif_cli.dicom.query import StudyQuery, parse_date_range, parse_day
+
+    app_ = app_context(ctx)
+    source = _source(app_, pacs, local, directory, None)
+    query = StudyQuery(
+        patient_name=patient_name,
+        patient_id=patient_id,
+        birth_date=parse_day(birth_date, "--birth-date") if birth_date else None,
+        study_date=parse_date_range(date) if date else None,
+        modality=modality,
+        accession_number=accession,
+    )
+    matches, problems = _find(app_, source, query)
+    for problem in problems:
+        app_.output.warning(problem)
+    if app_.output.json_mode:
+        app_.output.emit_json({"items": to_json(matches)})
+        return
+    _render_matches(app_, matches)
+
+
+def _find(app_: AppContext, source: ExamSource, query: Any) -> tuple[list[Any], list[str]]:
+    from ortif_cli.dicom.query import qido_params, study_match_from_json
+
+    if source.kind == "pacs" and source.node is not None:
+        from ortif_cli.dicom.pacs import find_studies
+
+        return find_studies(source.node, query), []
+    if source.kind == "local":
+        from ortif_cli.api.dicomweb import search_studies
+
+        with app_.client() as client:
+            found = search_studies(client, qido_params(query))
+        matches = [study_match_from_json(d) for d in found]
+        return [m for m in matches if query.matches(m)], []
+    from ortif_cli.dicom.listing import list_studies
+
+    matches, problems = [], []
+    for folder in source.folders:
+        listing = list_studies(folder)
+        matches += [m for m in listing.studies if query.matches(m)]
+        problems += [f"{e.path}: {e.reason}" for e in listing.errors]
+        if listing.skipped and app_.output.verbose:
+            problems.append(
+                _("{n} non-DICOM files skipped in {dir}.").format(n=listing.skipped, dir=folder)
+            )
+    return matches, problems
+
+
+def _render_matches(app_: AppContext, matches: list[Any]) -> None:
+    from rich.table import Table
+
+    if not matches:
+        app_.output.message(_("No study found."))
+        return
+    if app_.output.quiet:
+        for m in matches:
+            app_.output.data(m.study_instance_uid)
+        return
+    table = Table(
+        "patient",
+        "id",
+        "born",
+        "date",
+        "mod",
+        "description",
+        "accession",
+        "series",
+        "images",
+        "study uid",
+        box=None,
+    )
+    for m in matches:
+        table.add_row(
+            m.patient_name,
+            m.patient_id,
+            _day(m.birth_date),
+            _day(m.study_date),
+            "/".join(m.modalities),
+            m.description or "",
+            m.accession_number or "",
+            _count(m.series_count),
+            _count(m.instance_count),
+            m.study_instance_uid,
+        )
+    app_.output.out.print(table)
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 @app.command()
 def add(
     ctx: typer.Context,
     dossier_id: Annotated[int, typer.Argument(metavar="DOSSIER")],
-    directory: Annotated[
-        list[Path] | None,
-        typer.Option("--dir", metavar="DIR", help="Folder (or CD) of DICOM files; repeatable."),
+    pacs: PacsOption = None,
+    local: LocalOption = False,
+    directory: DirOption = None,
+    study: StudyOption = None,
+    receipt: Annotated[
+        Path | None,
+        typer.Option("--receipt", metavar="FILE", help="Write a JSON receipt of what arrived."),
+    ] = None,
+    accept_identity: Annotated[
+        str | None,
+        typer.Option(
+            "--accept-identity",
+            metavar="REASON",
+            help="Add even if the patient differs; the reason is recorded.",
+        ),
     ] = None,
 ) -> None:
-    """Upload the studies found in a folder and attach them to a dossier."""
+    """Add studies to a dossier from a PACS, a folder/CD/zip, or the platform's store."""
     from ortif_cli import transfer
     from ortif_cli.ui.progress import TransferProgress
 
     app_ = app_context(ctx)
-    if not directory:
-        raise missing("--dir")
-    with app_.client() as client, TransferProgress(app_.output) as progress:
-        report = transfer.add_exams(client, dossier_id, directory, progress)
-    warn_identity(app_, report.identity_warnings)
+    if not (pacs or local or directory):
+        raise missing("--pacs, --local or --dir")
+    source = _source(app_, pacs, local, directory, study)
+    with app_.client() as client:
+        resolved = transfer.resolve_source(source, client)
+        with TransferProgress(app_.output) as progress:
+            report = transfer.add_exams_from(
+                client, dossier_id, resolved, progress, accept_identity
+            )
+    if receipt is not None:
+        _write_receipt(receipt, transfer.receipt(report, dossier_id))
+    _report(app_, dossier_id, report)
+
+
+def _write_receipt(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _report(app_: AppContext, dossier_id: int, report: Any) -> None:
+    for diff in report.identity_warnings:
+        app_.output.warning(
+            _("the patient's {field} differs: dossier {expected!r}, study {found!r}.").format(
+                field=diff.field, expected=diff.expected, found=diff.found
+            )
+        )
+    if report.accepted_identity:
+        app_.output.warning(
+            _("identity difference accepted: {reason}").format(reason=report.accepted_identity)
+        )
     summary = {
         "dossier_id": dossier_id,
         "studies": report.study_uids,
@@ -48,9 +237,111 @@ def add(
     for error in report.errors:
         app_.output.warning(f"{error.path}: {error.reason}")
     app_.output.message(
-        f"{len(report.study_uids)} study(ies) attached to dossier {dossier_id}: "
-        f"{len(report.sent)} images sent, {report.already_present} already on the platform"
-        + (f", {len(report.skipped)} non-DICOM files skipped." if report.skipped else ".")
+        _(
+            "{studies} study(ies) attached to dossier {dossier}: {sent} images sent, "
+            "{present} already on the platform."
+        ).format(
+            studies=len(report.study_uids),
+            dossier=dossier_id,
+            sent=len(report.sent),
+            present=report.already_present,
+        )
     )
+    if report.skipped:
+        app_.output.message(_("{n} non-DICOM files skipped.").format(n=len(report.skipped)))
     for uid in report.study_uids:
         app_.output.data(uid)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="JPEG, PNG or PDF.")],
+    description: Annotated[
+        str, typer.Option("--description", metavar="TEXT", help="Study description.")
+    ],
+    series_description: Annotated[
+        str | None, typer.Option("--series-description", metavar="TEXT")
+    ] = None,
+    dossier_id: Annotated[
+        int | None,
+        typer.Option("--dossier", metavar="ID", help="Take the patient from it and add the study."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help="Write the DICOM files here.")
+    ] = None,
+    patient_name: Annotated[
+        str | None, typer.Option("--patient-name", metavar="LAST[^First]")
+    ] = None,
+    patient_id: Annotated[str | None, typer.Option("--patient-id", metavar="ID")] = None,
+    patient_birth_date: Annotated[
+        str | None, typer.Option("--patient-birth-date", metavar="DATE")
+    ] = None,
+    patient_sex: Annotated[str | None, typer.Option("--patient-sex", metavar="M|F|O")] = None,
+) -> None:
+    """Wrap images and PDF files as a new DICOM study (written to --out, added to --dossier)."""
+    import shutil
+    import tempfile
+
+    from ortif_cli.dicom.query import ExamSource, parse_day
+    from ortif_cli.dicom.wrap import WrapPatient, wrap_files
+
+    app_ = app_context(ctx)
+    if dossier_id is None and out is None:
+        raise missing("--out DIR or --dossier ID")
+    for path in files:
+        if not path.is_file():
+            raise UsageError(_("No file at {path}.").format(path=path))
+    client = app_.client() if dossier_id is not None else None
+    try:
+        if client is not None and dossier_id is not None:
+            p = client.get_dossier(dossier_id).patient
+            patient = WrapPatient(
+                p.last_name,
+                p.identifier,
+                p.first_name,
+                p.birth_date,
+                p.sex,
+                p.ins_matricule if p.identity_status == "qualified" else None,
+                p.ins_oid,
+            )
+        else:
+            if not patient_name or not patient_id:
+                raise missing("--patient-name and --patient-id (or --dossier)")
+            last, _sep, first = patient_name.partition("^")
+            born = (
+                parse_day(patient_birth_date, "--patient-birth-date")
+                if patient_birth_date
+                else None
+            )
+            patient = WrapPatient(last, patient_id, first or None, born, patient_sex)
+        target = out or Path(tempfile.mkdtemp(prefix="ortif-create-"))
+        try:
+            written = wrap_files(files, target, patient, description, series_description)
+            report = None
+            if client is not None and dossier_id is not None:
+                from ortif_cli import transfer
+
+                source = ExamSource("dir", written.study_instance_uid, folders=(target,))
+                resolved = transfer.resolve_source(source, client)
+                report = transfer.add_exams_from(client, dossier_id, resolved)
+        finally:
+            if out is None:
+                shutil.rmtree(target, ignore_errors=True)
+    finally:
+        if client is not None:
+            client.close()
+    document = {
+        "study_instance_uid": written.study_instance_uid,
+        "files": [str(p) for p in written.paths] if out else [],
+        "sop_instance_uids": written.sop_instance_uids,
+        "dossier_id": dossier_id,
+        "sent": len(report.sent) if report else 0,
+    }
+    if app_.output.json_mode:
+        app_.output.emit_json(document)
+        return
+    app_.output.message(
+        _("Study of {n} instance(s) created.").format(n=len(written.sop_instance_uids))
+    )
+    app_.output.data(written.study_instance_uid)

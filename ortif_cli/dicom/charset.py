@@ -6,8 +6,6 @@ import warnings
 from collections.abc import Sequence
 from contextlib import suppress
 
-from pydicom.charset import convert_encodings, decode_bytes
-
 _WESTERN = ("", "ISO_IR 6", "ISO_IR 100")
 _PN_DELIMITERS = {0x5E, 0x3D}  # '^' and '=' reset ISO 2022 code extensions in a PN
 _TEXT_DELIMITERS = {0x09, 0x0A, 0x0C, 0x0D}
@@ -33,6 +31,8 @@ def decode_text(value: bytes, specific_character_set: Sequence[str], *, person_n
         return decode_western(value)
     if terms == ["ISO_IR 192"]:
         return value.decode("utf-8", errors="replace")
+    from pydicom.charset import convert_encodings, decode_bytes
+
     delimiters = _PN_DELIMITERS if person_name else _TEXT_DELIMITERS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # undecodable bytes become replacement characters

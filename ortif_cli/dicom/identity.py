@@ -21,6 +21,8 @@ class PatientIdentity:
     first_name: str | None = None
     patient_id: str | None = None
     birth_date: date | None = None
+    ins_matricule: str | None = None
+    """The qualified INS matricule (NIR/NIA), when known."""
 
     @classmethod
     def from_dicom(
@@ -100,6 +102,9 @@ def compare(expected: PatientIdentity, found: PatientIdentity) -> IdentityCheck:
     born, recorded = expected.birth_date, found.birth_date
     if born and recorded and born != recorded:
         check.mismatches.append(FieldDiff("birth_date", born.isoformat(), recorded.isoformat()))
+    wanted_ins, given_ins = expected.ins_matricule, found.ins_matricule
+    if wanted_ins and given_ins and wanted_ins != given_ins:
+        check.mismatches.append(FieldDiff("ins_matricule", wanted_ins, given_ins))
     if expected.patient_id and found.patient_id and expected.patient_id != found.patient_id:
         check.warnings.append(FieldDiff("patient_id", expected.patient_id, found.patient_id))
     return check

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from pydicom import Dataset, dcmread
 from pydicom.dataelem import RawDataElement
@@ -23,6 +25,7 @@ from pydicom.uid import (
 )
 
 from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
 
@@ -39,10 +42,13 @@ PATIENT_BIRTH_DATE = 0x00100030
 STUDY_INSTANCE_UID = 0x0020000D
 SERIES_INSTANCE_UID = 0x0020000E
 ROWS = 0x00280010
+OTHER_PATIENT_IDS_SEQUENCE = 0x00101002
+INS_OID_PREFIX = "1.2.250.1.213.1.4."
+INS_ISSUERS = ("ASIP-SANTE-INS-NIR", "ASIP-SANTE-INS-NIA", "ASIP-SANTE-INS-C")
 _HEADER_TAGS: list[int] = [
     *(SPECIFIC_CHARACTER_SET, SOP_CLASS_UID, SOP_INSTANCE_UID, STUDY_DATE, ACCESSION_NUMBER),
     *(MODALITY, STUDY_DESCRIPTION, PATIENT_NAME, PATIENT_ID, PATIENT_BIRTH_DATE),
-    *(STUDY_INSTANCE_UID, SERIES_INSTANCE_UID, ROWS),
+    *(STUDY_INSTANCE_UID, SERIES_INSTANCE_UID, ROWS, OTHER_PATIENT_IDS_SEQUENCE),
 ]
 _ITEM, _SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -64,6 +70,14 @@ class InstanceFile:
     study_description: str | None
     modality: str | None
     accession_number: str | None
+    patient_name_raw: str | None = None
+    """Patient's Name as decoded (PN with `^`), for display."""
+    member: str | None = None
+    """The member name when `path` is a zip archive holding the instance."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -112,13 +126,34 @@ def scan_folder(root: Path) -> FolderScan:
         raise NotFoundError(f"No folder at {root}.", hint="Give a folder that holds DICOM files.")
     scan = FolderScan()
     for path in _walk(root, scan.errors):
-        try:
-            scan.instances.append(_read_instance(path))
-        except _NotAnInstance:
-            scan.skipped.append(path)
-        except _Unusable as exc:
-            scan.errors.append(FileError(path, str(exc)))
+        read_into(scan, path)
     return scan
+
+
+def read_into(scan: FolderScan, path: Path) -> None:
+    """Read one file's header into `scan`: an instance, a skipped file, or an error."""
+    try:
+        scan.instances.append(quick_instance(path))
+    except _NotAnInstance:
+        scan.skipped.append(path)
+    except _Unusable as exc:
+        scan.errors.append(FileError(path, str(exc)))
+
+
+def quick_instance(path: Path) -> InstanceFile:
+    """`_read_instance` through the lean reader of `dicom.headers`, pydicom when unsure.
+
+    The lean reader checks the structure down to the end of the Pixel Data; any doubt
+    (damage, big endian, an INS sequence to read) goes to pydicom, which has the final word.
+    """
+    try:
+        header = read_header(str(path), _HEADER_TAGS)
+    except (NotDicom, Truncated, OSError):
+        header = None
+    if header is None or PIXEL_DATA not in header[0] or OTHER_PATIENT_IDS_SEQUENCE in header[0]:
+        return _read_instance(path)  # no Pixel Data (cut short?), INS, or unusual: pydicom
+    values, syntax = header
+    return _instance_from(path, path.stat().st_size, values, syntax, None, None)
 
 
 def group_studies(instances: Iterable[InstanceFile]) -> list[StudyOnDisk]:
@@ -163,16 +198,76 @@ def _read_instance(path: Path) -> InstanceFile:
 def _read_file(path: Path) -> InstanceFile:
     try:
         with open(path, "rb") as fp:
-            size = os.fstat(fp.fileno()).st_size
-            has_preamble = _sniff(fp)
-            ds = _read_header(fp, has_preamble)
-            _check_file_meta(ds, size, start=132 if has_preamble else 0)
-            values = _raw_values(ds)
-            if not _check_pixel_data(fp, ds, size) and _is_image(values):
-                raise _Unusable("truncated: the image has no Pixel Data")
+            return _read_stream(fp, os.fstat(fp.fileno()).st_size, path)
     except OSError as exc:
         raise _Unusable(f"cannot be read: {exc.strerror or exc}") from exc
-    return _instance(path, size, ds, values)
+
+
+def _read_stream(fp: BinaryIO, size: int, path: Path, member: str | None = None) -> InstanceFile:
+    has_preamble = _sniff(fp)
+    ds = _read_header(fp, has_preamble)
+    _check_file_meta(ds, size, start=132 if has_preamble else 0)
+    values = _raw_values(ds)
+    if not _check_pixel_data(fp, ds, size) and _is_image(values):
+        raise _Unusable("truncated: the image has no Pixel Data")
+    return _instance(path, size, ds, values, member)
+
+
+def scan_zip(archive: Path) -> FolderScan:
+    """Read the header of every member of a zip file, without extracting it to disk."""
+    scan = FolderScan()
+    try:
+        zip_file = zipfile.ZipFile(archive)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise NotFoundError(f"{archive} is not a readable zip file ({exc}).") from exc
+    with zip_file:
+        for info in sorted(zip_file.infolist(), key=lambda i: i.filename):
+            if info.is_dir():
+                continue
+            label = archive / info.filename
+            if Path(info.filename).name.upper() == "DICOMDIR":
+                scan.skipped.append(label)
+                continue
+            try:
+                with warnings.catch_warnings(record=True) as caught, zip_file.open(info) as fp:
+                    warnings.simplefilter("always")
+                    instance = _read_stream(fp, info.file_size, archive, info.filename)  # type: ignore[arg-type]
+                if caught:
+                    raise _Unusable(f"damaged DICOM ({caught[0].message})")
+                scan.instances.append(instance)
+            except _NotAnInstance:
+                scan.skipped.append(label)
+            except _Unusable as exc:
+                scan.errors.append(FileError(label, str(exc)))
+            except (OSError, zipfile.BadZipFile, EOFError) as exc:
+                scan.errors.append(FileError(label, f"cannot be read from the archive ({exc})"))
+    return scan
+
+
+def open_instance(instance: InstanceFile) -> BinaryIO:
+    """The bytes of an instance, from its file or from inside its zip archive."""
+    if instance.member is None:
+        return open(instance.path, "rb")
+    zip_file = zipfile.ZipFile(instance.path)
+    return cast(BinaryIO, _ZipMember(zip_file, zip_file.open(instance.member)))
+
+
+class _ZipMember(io.RawIOBase):
+    """A zip member that closes its archive with it."""
+
+    def __init__(self, archive: zipfile.ZipFile, member: IO[bytes]) -> None:
+        self._archive, self._member = archive, member
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self._member.read(size)
+
+    def close(self) -> None:
+        self._member.close()
+        self._archive.close()
+        super().close()
 
 
 def _walk(folder: Path, errors: list[FileError]) -> Iterator[Path]:
@@ -277,7 +372,21 @@ def _check_fragments(fp: BinaryIO, size: int, endian: str) -> None:
     raise _Unusable("truncated: the encapsulated Pixel Data is incomplete")
 
 
-def _instance(path: Path, size: int, ds: Dataset, values: dict[int, bytes]) -> InstanceFile:
+def _instance(
+    path: Path, size: int, ds: Dataset, values: dict[int, bytes], member: str | None = None
+) -> InstanceFile:
+    syntax = _transfer_syntax_uid(ds)
+    return _instance_from(path, size, values, syntax, ins_matricule(ds), member)
+
+
+def _instance_from(
+    path: Path,
+    size: int,
+    values: dict[int, bytes],
+    syntax: str,
+    ins: str | None,
+    member: str | None,
+) -> InstanceFile:
     charset = _ascii(values.get(SPECIFIC_CHARACTER_SET)).split("\\")
 
     def text(tag: int) -> str | None:
@@ -291,15 +400,35 @@ def _instance(path: Path, size: int, ds: Dataset, values: dict[int, bytes]) -> I
         sop_class_uid=_ascii(values.get(SOP_CLASS_UID)) or None,
         study_instance_uid=_required_uid(values, STUDY_INSTANCE_UID, "Study Instance UID"),
         series_instance_uid=_ascii(values.get(SERIES_INSTANCE_UID)) or None,
-        transfer_syntax_uid=_transfer_syntax_uid(ds),
-        patient=PatientIdentity.from_dicom(
-            text(PATIENT_NAME), text(PATIENT_ID), text(PATIENT_BIRTH_DATE)
+        transfer_syntax_uid=syntax,
+        patient=replace(
+            PatientIdentity.from_dicom(
+                text(PATIENT_NAME), text(PATIENT_ID), text(PATIENT_BIRTH_DATE)
+            ),
+            ins_matricule=ins,
         ),
         study_date=parse_date(text(STUDY_DATE)),
         study_description=text(STUDY_DESCRIPTION),
         modality=text(MODALITY),
         accession_number=text(ACCESSION_NUMBER),
+        patient_name_raw=text(PATIENT_NAME),
+        member=member,
     )
+
+
+def ins_matricule(ds: Dataset) -> str | None:
+    """The INS matricule of an OtherPatientIDsSequence item (DRIM-M), if any."""
+    try:
+        items = ds.get("OtherPatientIDsSequence") or []
+        for item in items:
+            issuer = str(item.get("IssuerOfPatientID", "")).strip()
+            qualifiers = item.get("IssuerOfPatientIDQualifiersSequence") or []
+            oids = [str(q.get("UniversalEntityID", "")) for q in qualifiers]
+            if issuer in INS_ISSUERS or any(o.startswith(INS_OID_PREFIX) for o in oids):
+                return str(item.get("PatientID", "")).strip() or None
+    except Exception:  # a damaged sequence carries no usable INS
+        return None
+    return None
 
 
 def _ascii(value: bytes | None) -> str:

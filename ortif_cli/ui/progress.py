@@ -43,7 +43,8 @@ class TransferProgress:
         self._progress.stop()
 
     def uploading(self, instances: int, size: int) -> None:
-        self._task = self._progress.add_task(f"Uploading {instances} images", total=size)
+        # size 0: not known in advance (a PACS study): bytes and speed, no bar or ETA
+        self._task = self._progress.add_task(f"Uploading {instances} images", total=size or None)
 
     def advanced(self, size: int) -> None:
         if self._task is not None:

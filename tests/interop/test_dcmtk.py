@@ -1,0 +1,127 @@
+"""Against dcmtk: `storescp` (C-STORE SCP) and `dcmqrscp` (Query/Retrieve SCP)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydicom import dcmread
+
+from ortif_cli.dicom import pacs
+from ortif_cli.dicom.query import StudyQuery
+from ortif_cli.localserver import free_port
+from ortif_cli.pacs_nodes import PacsNode
+from tests.dicom_factory import write_study
+
+STORESCP, DCMQRSCP, DCMQRIDX = "/usr/bin/storescp", "/usr/bin/dcmqrscp", "/usr/bin/dcmqridx"
+NAMES = ["LEFÈVRE^Hélène", "N'GUYEN^Anh", "DUPONT^José"]
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(not Path(DCMQRSCP).exists(), reason="dcmtk is not installed"),
+]
+ENV = {**os.environ, "TCP_NODELAY": "1"}
+
+
+def wait_listening(port: int) -> None:
+    import socket
+
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def test_store_instances_into_storescp(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "received"
+    out.mkdir()
+    process = subprocess.Popen(
+        [STORESCP, "-aet", "STORESCP", "-od", str(out), str(port)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_listening(port)
+        study = write_study(tmp_path / "s", patient_name="LEFÈVRE^Hélène", charset="ISO_IR 100")
+        node = PacsNode("scp", "127.0.0.1", port, "STORESCP")
+        report = pacs.store_instances(node, study.paths)
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert report.ok and len(report.stored) == 6
+    received = {str(dcmread(p).SOPInstanceUID) for p in out.iterdir()}
+    assert received == set(study.sop_instance_uids)
+
+
+@pytest.fixture(scope="module")
+def dcmqrscp(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[PacsNode, dict[str, str], int]]:
+    root = tmp_path_factory.mktemp("dcmqrscp")
+    database = root / "db"
+    database.mkdir()
+    port, move_port = free_port(), free_port()
+    uids = {}
+    files = []
+    for charset in ("ISO_IR 100", "ISO_IR 192"):
+        for n, name in enumerate(NAMES):
+            study = write_study(
+                root / f"{charset[-3:]}{n}", patient_name=name, patient_id=f"P{n}", charset=charset
+            )
+            uids[f"{name}|{charset}"] = study.study_instance_uid
+            files += [str(p) for p in study.paths]
+    config = root / "dcmqrscp.cfg"
+    config.write_text(
+        f"NetworkTCPPort = {port}\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
+        f"HostTable BEGIN\nortif = (ORTIF, 127.0.0.1, {move_port})\nHostTable END\n"
+        "VendorTable BEGIN\nVendorTable END\n"
+        f"AETable BEGIN\nDCMQRSCP {database} RW (200, 1024mb) ANY\nAETable END\n"
+    )
+    subprocess.run([DCMQRIDX, str(database), *files], check=True, capture_output=True)
+    process = subprocess.Popen(
+        [DCMQRSCP, "-c", str(config), str(port)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_listening(port)
+        yield PacsNode("qr", "127.0.0.1", port, "DCMQRSCP"), uids, move_port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.mark.parametrize("charset", ["ISO_IR 100", "ISO_IR 192"])
+@pytest.mark.parametrize("name", NAMES)
+def test_find_names_in_both_charsets(
+    dcmqrscp: tuple[PacsNode, dict[str, str], int], name: str, charset: str
+) -> None:
+    node, uids, _ = dcmqrscp
+    uid = uids[f"{name}|{charset}"]
+    (match,) = pacs.find_studies(node, StudyQuery(study_instance_uid=uid))
+    assert match.patient_name == name
+
+
+def test_get_from_dcmqrscp(dcmqrscp: tuple[PacsNode, dict[str, str], int], tmp_path: Path) -> None:
+    node, uids, _ = dcmqrscp
+    uid = uids["DUPONT^José|ISO_IR 192"]
+    listing = pacs.find_instances(node, uid)
+    assert listing is not None and len(listing) == 6
+    got = pacs.get_instances(node, uid, listing, tmp_path, lambda path: None)
+    assert len(got.received) == 6
+
+
+def test_move_from_dcmqrscp(dcmqrscp: tuple[PacsNode, dict[str, str], int], tmp_path: Path) -> None:
+    base, uids, move_port = dcmqrscp
+    node = PacsNode("qr", base.host, base.port, "DCMQRSCP", "ORTIF", "move", move_port)
+    got = pacs.move_study(node, uids["N'GUYEN^Anh|ISO_IR 100"], tmp_path, lambda p: None, 6, 2.0)
+    assert len(got.received) == 6 and got.completed == 6
