@@ -8,7 +8,14 @@ from __future__ import annotations
 
 
 class OrtifError(Exception):
-    """Base of every expected failure; `hint` says what the user can do about it."""
+    """Base of every expected failure; `hint` says what the user can do about it.
+
+    `code` and `details` carry the platform's error code and details when the failure
+    is an API answer (docs/api.md, Errors); None otherwise.
+    """
+
+    code: str | None = None
+    details: dict[str, object] | None = None
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

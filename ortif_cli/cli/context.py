@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ortif_cli.errors import AuthError, UsageError
+from ortif_cli.i18n import _
 from ortif_cli.settings import DEFAULT_PROFILE, Config, Profile, load_config
 from ortif_cli.ui.console import Output, is_interactive
 
 if TYPE_CHECKING:
+    import httpx
+
+    from ortif_cli.api.auth import SessionTokens
     from ortif_cli.api.client import PlatformClient
+    from ortif_cli.credentials import StoredSession
+
+CsvOption = Annotated[
+    bool, typer.Option("--csv", help="Print the rows as CSV (a header line, then one per row).")
+]
+"""The `--csv` flag of list commands; give its value to `ui.rows.RowFormat.pick`."""
 
 
 @dataclass
@@ -41,23 +51,78 @@ class AppContext:
         server = self.server_option or self.profile.server
         if not server:
             raise UsageError(
-                "No platform server is set for this profile.",
-                hint="Sign in with `ortif --server URL login`, or set ORTIF_SERVER.",
+                _("No platform server is set for this profile."),
+                hint=_("Sign in with `ortif --server URL login`, or set ORTIF_SERVER."),
             )
         return server.rstrip("/")
 
-    def client(self, *, signed_in: bool = True) -> PlatformClient:
-        from ortif_cli.api.client import PlatformClient
-        from ortif_cli.credentials import load_token
+    def session(self) -> StoredSession:
+        """The stored session (or ORTIF_TOKEN); exit 3 saying to sign in when there is none."""
+        from ortif_cli.credentials import load_session
 
         server = self.server()
-        token = load_token(self.profile_name, server) if signed_in else None
-        if signed_in and not token:
+        stored = load_session(self.profile_name, server)
+        if stored is None:
             raise AuthError(
-                f"You are not signed in to {server} (profile {self.profile_name}).",
-                hint="Run `ortif login`, or set ORTIF_TOKEN.",
+                _("You are not signed in to {server} (profile {profile}).").format(
+                    server=server, profile=self.profile_name
+                ),
+                hint=_("Run `ortif login`, or set ORTIF_TOKEN."),
             )
-        return PlatformClient(server, token)
+        return stored
+
+    def client(self, *, signed_in: bool = True, server: str | None = None) -> PlatformClient:
+        """A client of the platform; signed in, it renews and stores tokens by itself."""
+        from ortif_cli.api.client import PlatformClient
+
+        server = server or self.server()
+        profile, trace = self.profile, self.output.trace if self.output.verbose else None
+        stored = self.session() if signed_in else None
+        return PlatformClient(
+            server,
+            stored.access_token if stored else None,
+            refresh_token=stored.refresh_token if stored else None,
+            expires_at=stored.expires_at if stored else None,
+            on_refresh=lambda tokens: self._store_refreshed(server, tokens),
+            reload=lambda: self._reload(server),
+            ca_bundle=profile.ca_bundle,
+            timeout=_timeout(profile),
+            trace=trace,
+        )
+
+    def _store_refreshed(self, server: str, tokens: SessionTokens) -> None:
+        from ortif_cli.credentials import StoredSession, save_session
+
+        renewed = StoredSession(
+            tokens.access_token,
+            tokens.refresh_token,
+            tokens.expires_at,
+            tokens.refresh_expires_at,
+            kind="session",
+        )
+        save_session(self.profile_name, server, renewed)
+
+    def _reload(self, server: str) -> SessionTokens | None:
+        """The session as stored now (another ortif may have renewed it meanwhile)."""
+        from ortif_cli.api.auth import SessionTokens
+        from ortif_cli.credentials import load_session
+
+        stored = load_session(self.profile_name, server)
+        if stored is None:
+            return None
+        return SessionTokens(
+            stored.access_token,
+            stored.refresh_token,
+            stored.expires_at,
+            stored.refresh_expires_at,
+            user=None,
+        )
+
+
+def _timeout(profile: Profile) -> httpx.Timeout:
+    import httpx
+
+    return httpx.Timeout(profile.timeout, connect=profile.connect_timeout)
 
 
 def app_context(ctx: typer.Context) -> AppContext:
@@ -69,5 +134,6 @@ def app_context(ctx: typer.Context) -> AppContext:
 def missing(flag: str) -> UsageError:
     """The error for a value that is needed and cannot be prompted for."""
     return UsageError(
-        f"Missing {flag}.", hint=f"Give {flag}, or run on a terminal without --no-input."
+        _("Missing {flag}.").format(flag=flag),
+        hint=_("Give {flag}, or run on a terminal without --no-input.").format(flag=flag),
     )

@@ -19,6 +19,7 @@ from ortif_cli.errors import (
     RuleError,
     UsageError,
 )
+from ortif_cli.i18n import _
 from ortif_cli.ui.console import Output
 
 EXIT_CODES: list[tuple[type[OrtifError], int]] = [
@@ -45,7 +46,10 @@ def exit_code_for(error: OrtifError) -> int:
 
 
 def report(output: Output, error: BaseException) -> int:
-    """Print what went wrong on stderr and return the exit code."""
+    """Print what went wrong on stderr and return the exit code.
+
+    The prefixes `ortif: error:` and `hint:` stay the same in every language (scripts grep
+    them); the sentences after them are translated."""
     err = output.err
     if isinstance(error, OrtifError):
         err.print(f"ortif: error: {error.message}", markup=False, highlight=False)
@@ -53,15 +57,17 @@ def report(output: Output, error: BaseException) -> int:
             err.print(f"hint: {error.hint}", markup=False, highlight=False)
         return exit_code_for(error)
     if isinstance(error, KeyboardInterrupt):
-        err.print("ortif: interrupted.")
+        interrupted = _("interrupted.")
+        err.print(f"ortif: {interrupted}", markup=False, highlight=False)
         return EXIT_INTERRUPTED
     if output.verbose:
-        err.print("".join(traceback.format_exception(error)), markup=False)
-    err.print(
-        f"ortif: error: unexpected failure ({type(error).__name__}). This is a bug.",
-        markup=False,
-    )
-    err.print(f"hint: please report it at {REPORT_URL} (run again with -v for details).")
+        err.print("".join(traceback.format_exception(error)), markup=False, highlight=False)
+    message = _("unexpected failure ({kind}). This is a bug.").format(kind=type(error).__name__)
+    err.print(f"ortif: error: {message}", markup=False, highlight=False)
+    hint = _("please report it at {url} (run again with -v for details).").format(url=REPORT_URL)
+    if output.verbose:
+        hint = _("please report it at {url}, with the lines above.").format(url=REPORT_URL)
+    err.print(f"hint: {hint}", markup=False, highlight=False)
     return EXIT_BUG
 
 

@@ -1,4 +1,8 @@
-"""The two consoles: data on stdout, everything else on stderr."""
+"""The two consoles: data on stdout, everything else on stderr.
+
+rich writes no colour codes when the stream is not a terminal or when NO_COLOR is set,
+and `TransferProgress` draws only on a terminal: cron mail stays plain text.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,17 @@ class Output:
             self.err.print(text)
 
     def warning(self, text: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {text}")
+        from rich.text import Text
+
+        from ortif_cli.i18n import _
+
+        line = Text(_("warning:"), style="yellow")
+        line.append(f" {text}")
+        self.err.print(line)
+
+    def trace(self, line: str) -> None:
+        """One line of the -v HTTP trace (already redacted), on stderr."""
+        self.err.print(line, markup=False, highlight=False, style="dim", soft_wrap=True)
 
     def data(self, text: str) -> None:
         """A line of data on stdout (ids, tables...), never markup-interpreted."""

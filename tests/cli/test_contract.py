@@ -21,19 +21,6 @@ PATIENT = [
 ]
 
 
-def test_version_and_help_do_not_import_heavy_modules() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from ortif_cli.cli.main import app;"
-        "from typer.testing import CliRunner; CliRunner().invoke(app, ['--help']);"
-        "print(sorted(m for m in ('pydicom','pynetdicom','httpx','fastapi') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
 def test_wrong_password_exits_3(ortif: Ortif) -> None:
     result = ortif("login", "--username", REQUESTER.username, "--password-stdin", input="nope\n")
     assert result.exit_code == 3
