@@ -51,6 +51,8 @@ class LocalServer:
     data_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    serve_args: tuple[str, ...] = ()
+    """Extra `serve` options, e.g. ("--outbox", DIR) to capture invitation messages."""
 
     @property
     def url(self) -> str:
@@ -93,7 +95,14 @@ class LocalServer:
 
     def start(self) -> None:
         command = server_command(
-            "serve", "--data", str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port)
+            "serve",
+            "--data",
+            str(self.data_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.serve_args,
         )
         with (self.data_dir / "server.log").open("wb") as log:
             self.process = subprocess.Popen(

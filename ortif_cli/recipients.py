@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from ortif_cli.api.client import PlatformClient
-from ortif_cli.api.models import Community, CorrespondentRef, Professional
+from ortif_cli.api.models import Community, CorrespondentRef, Establishment, Professional
 from ortif_cli.errors import NotFoundError, UsageError
 from ortif_cli.text import fold
 
@@ -69,3 +69,24 @@ def _one(matches: Sequence[T], what: str, candidates: Sequence[str]) -> T:
         f"The {what} {problem}. Candidates: {shown}.",
         hint="Give the name exactly as the directory spells it.",
     )
+
+
+def establishments(client: PlatformClient) -> list[Establishment]:
+    """Every establishment, by name (from the directory's own list when it has one)."""
+    try:
+        return client.establishments()
+    except NotFoundError:  # a platform without /directory/establishments
+        found = {c.establishment_id: c.establishment_name for c in _all_communities(client)}
+        return sorted((Establishment(i, n) for i, n in found.items()), key=lambda e: fold(e.name))
+
+
+def communities_of(client: PlatformClient, establishment: Establishment) -> list[Community]:
+    try:
+        listed = client.establishment_communities(establishment.id)
+    except NotFoundError:
+        listed = [c for c in _all_communities(client) if c.establishment_id == establishment.id]
+    return sorted(listed, key=lambda c: fold(c.name))
+
+
+def _all_communities(client: PlatformClient) -> list[Community]:
+    return list(client.search_directory("").communities)

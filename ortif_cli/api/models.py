@@ -61,11 +61,34 @@ class Community:
 class Professional:
     user: UserRef
     communities: tuple[Community, ...]
+    profession: str | None = None
+    rpps: str | None = None
+    enrs_login: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> Professional:
         communities = tuple(Community.from_json(c) for c in data.get("communities", []))
-        return cls(UserRef.from_json(data), communities)
+        return cls(
+            UserRef.from_json(data),
+            communities,
+            profession=data.get("profession"),
+            rpps=data.get("rpps"),
+            enrs_login=data.get("enrs_login"),
+            email=data.get("email"),
+            phone=data.get("phone"),
+        )
+
+
+@dataclass(frozen=True)
+class Establishment:
+    id: int
+    name: str
+
+    @classmethod
+    def from_json(cls, data: Json) -> Establishment:
+        return cls(data["id"], data["name"])
 
 
 @dataclass(frozen=True)
@@ -77,22 +100,39 @@ class Me(Professional):
 class Directory:
     communities: tuple[Community, ...]
     professionals: tuple[Professional, ...]
+    establishments: tuple[Establishment, ...] = ()
 
     @classmethod
     def from_json(cls, data: Json) -> Directory:
         return cls(
             tuple(Community.from_json(c) for c in data["communities"]),
             tuple(Professional.from_json(p) for p in data["professionals"]),
+            tuple(Establishment.from_json(e) for e in data.get("establishments", [])),
         )
+
+
+NIR_OID = "1.2.250.1.213.1.4.8"
+IDENTITY_STATUSES = ("provisional", "retrieved", "validated", "qualified")
 
 
 @dataclass(frozen=True)
 class Patient:
+    """The INS model of docs/api.md; `id` is set for a patient the platform knows."""
+
     last_name: str
     identifier: str
     first_name: str | None = None
     birth_date: date | None = None
     sex: str | None = None
+    identifier_issuer: str | None = None
+    birthplace_code: str | None = None
+    ins_matricule: str | None = None
+    ins_oid: str | None = None
+    identity_status: str = "provisional"
+    used_name: str | None = None
+    first_names: tuple[str, ...] = ()
+    used_first_name: str | None = None
+    id: int | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> Patient:
@@ -102,16 +142,40 @@ class Patient:
             first_name=data.get("first_name"),
             birth_date=_date(data.get("birth_date")),
             sex=data.get("sex"),
+            identifier_issuer=data.get("identifier_issuer"),
+            birthplace_code=data.get("birthplace_code"),
+            ins_matricule=data.get("ins_matricule"),
+            ins_oid=data.get("ins_oid"),
+            identity_status=data.get("identity_status") or "provisional",
+            used_name=data.get("used_name"),
+            first_names=tuple(data.get("first_names") or ()),
+            used_first_name=data.get("used_first_name"),
+            id=data.get("id"),
         )
 
     def to_json(self) -> Json:
-        return {
+        """The body the platform takes; optional INS fields only when they are set."""
+        body: Json = {
             "last_name": self.last_name,
             "first_name": self.first_name,
             "identifier": self.identifier,
             "birth_date": self.birth_date.isoformat() if self.birth_date else None,
             "sex": self.sex,
         }
+        optional = {
+            "identifier_issuer": self.identifier_issuer,
+            "birthplace_code": self.birthplace_code,
+            "ins_matricule": self.ins_matricule,
+            "ins_oid": self.ins_oid,
+            "used_name": self.used_name,
+            "used_first_name": self.used_first_name,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        if self.first_names:
+            body["first_names"] = list(self.first_names)
+        if self.identity_status != "provisional":
+            body["identity_status"] = self.identity_status
+        return body
 
 
 @dataclass(frozen=True)
@@ -155,23 +219,79 @@ class Exam:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file attached to a step (or just uploaded), with the SHA-256 the platform holds."""
+
+    id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Json) -> Document:
+        return cls(
+            id=data["id"],
+            filename=data["filename"],
+            media_type=data.get("media_type") or "application/octet-stream",
+            size=data["size"],
+            sha256=data["sha256"],
+            created_at=_time(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class Guest:
+    id: int
+    last_name: str
+    first_name: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    @classmethod
+    def from_json(cls, data: Json) -> Guest:
+        return cls(data["id"], data["last_name"], data["first_name"])
+
+
+@dataclass(frozen=True)
 class Step:
     id: int
     kind: str
-    author: UserRef
+    author: UserRef | None
     created_at: datetime
     comment: str | None
     exams: tuple[Exam, ...]
+    documents: tuple[Document, ...] = ()
+    correspondents: tuple[CorrespondentRef, ...] = ()
+    guest_author: Guest | None = None
+
+    @property
+    def author_name(self) -> str:
+        if self.author is not None:
+            return self.author.display_name
+        if self.guest_author is not None:
+            return f"{self.guest_author.display_name} (guest)"
+        return "unknown"
 
     @classmethod
     def from_json(cls, data: Json) -> Step:
         return cls(
             id=data["id"],
             kind=data["kind"],
-            author=UserRef.from_json(data["author"]),
+            author=UserRef.from_json(data["author"]) if data.get("author") else None,
             created_at=datetime.fromisoformat(data["created_at"]),
             comment=data.get("comment"),
             exams=tuple(Exam.from_json(e) for e in data.get("exams", [])),
+            documents=tuple(Document.from_json(d) for d in data.get("documents") or []),
+            correspondents=tuple(
+                CorrespondentRef.from_json(c) for c in data.get("correspondents") or []
+            ),
+            guest_author=Guest.from_json(data["guest_author"])
+            if data.get("guest_author")
+            else None,
         )
 
 
@@ -190,6 +310,8 @@ class Dossier:
     closed_at: datetime | None
     steps: tuple[Step, ...] = field(default=())
     exam_count: int = 0
+    unread: bool = False
+    updated_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> Dossier:
@@ -209,7 +331,13 @@ class Dossier:
             closed_at=_time(data.get("closed_at")),
             steps=steps,
             exam_count=exam_count,
+            unread=bool(data.get("unread", False)),
+            updated_at=_time(data.get("updated_at")),
         )
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(d for step in self.steps for d in step.documents)
 
 
 @dataclass(frozen=True)
@@ -223,9 +351,19 @@ class Notification:
     id: int
     kind: str
     dossier_id: int
-    actor: UserRef
+    actor: UserRef | None
     created_at: datetime
     read: bool
+    step_kind: str | None = None
+    guest_actor: Guest | None = None
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor is not None:
+            return self.actor.display_name
+        if self.guest_actor is not None:
+            return f"{self.guest_actor.display_name} (guest)"
+        return "A guest"
 
     @classmethod
     def from_json(cls, data: Json) -> Notification:
@@ -233,9 +371,97 @@ class Notification:
             id=data["id"],
             kind=data["kind"],
             dossier_id=data["dossier_id"],
-            actor=UserRef.from_json(data["actor"]),
+            actor=UserRef.from_json(data["actor"]) if data.get("actor") else None,
             created_at=datetime.fromisoformat(data["created_at"]),
             read=data["read"],
+            step_kind=data.get("step_kind"),
+            guest_actor=Guest.from_json(data["guest_actor"]) if data.get("guest_actor") else None,
+        )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation as the platform records it (never its link token or code)."""
+
+    id: int
+    dossier_id: int
+    last_name: str
+    first_name: str
+    email: str | None
+    phone: str | None
+    created_at: datetime
+    expires_at: datetime
+    link_channel: str | None = None
+    code_channel: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Json) -> Invitation:
+        return cls(
+            id=data["id"],
+            dossier_id=data["dossier_id"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            email=data.get("email"),
+            phone=data.get("phone"),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+            link_channel=data.get("link_channel"),
+            code_channel=data.get("code_channel"),
+        )
+
+
+@dataclass(frozen=True)
+class ManifestInstance:
+    sop_instance_uid: str
+    series_instance_uid: str
+    series_description: str | None
+    modality: str | None
+    instance_number: int | None
+    size: int
+    sha256: str
+
+    @classmethod
+    def from_json(cls, data: Json) -> ManifestInstance:
+        return cls(
+            sop_instance_uid=data["sop_instance_uid"],
+            series_instance_uid=data["series_instance_uid"],
+            series_description=data.get("series_description"),
+            modality=data.get("modality"),
+            instance_number=data.get("instance_number"),
+            size=data["size"],
+            sha256=data["sha256"],
+        )
+
+
+@dataclass(frozen=True)
+class ManifestExam:
+    study_instance_uid: str
+    patient_name: str
+    study_description: str | None
+    instances: tuple[ManifestInstance, ...]
+
+    @classmethod
+    def from_json(cls, data: Json) -> ManifestExam:
+        return cls(
+            study_instance_uid=data["study_instance_uid"],
+            patient_name=data.get("patient_name") or "",
+            study_description=data.get("study_description"),
+            instances=tuple(ManifestInstance.from_json(i) for i in data.get("instances", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything a dossier holds to download, with the hashes to check it against."""
+
+    exams: tuple[ManifestExam, ...]
+    documents: tuple[Document, ...]
+
+    @classmethod
+    def from_json(cls, data: Json) -> Manifest:
+        return cls(
+            tuple(ManifestExam.from_json(e) for e in data.get("exams", [])),
+            tuple(Document.from_json(d) for d in data.get("documents", [])),
         )
 
 

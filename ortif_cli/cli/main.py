@@ -7,7 +7,20 @@ from typing import Annotated
 import typer
 
 from ortif_cli import __version__
-from ortif_cli.cli import ack, demo, directory, dossier, exam, notifications, session
+from ortif_cli.cli import (
+    ack,
+    config,
+    demo,
+    directory,
+    dossier,
+    exam,
+    invite,
+    notifications,
+    pacs,
+    session,
+    step,
+    token,
+)
 from ortif_cli.cli.context import AppContext
 from ortif_cli.cli.errors import OrtifTyper
 from ortif_cli.ui.console import Output
@@ -50,7 +63,12 @@ def main(
             help="Never prompt; exit 2 when input is missing.",
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Say more: an HTTP trace (secrets redacted) on stderr."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only ids.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -62,10 +80,15 @@ def main(
 
 
 session.register(app)
+app.add_typer(token.app, name="token")
+app.add_typer(config.app, name="config")
 app.add_typer(directory.app, name="directory")
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(exam.app, name="exam")
+app.add_typer(pacs.app, name="pacs")
 ack.register(app)
+invite.register(app)
+app.add_typer(step.app, name="step")
 notifications.register(app)
 demo.register(app)
 
