@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,10 +51,7 @@ def _recheck(session: Session, outcomes: Sequence[PartOutcome]) -> None:
 def _insert(session: Session, caller: Caller, outcomes: Sequence[PartOutcome]) -> None:
     accepted = [o for o in outcomes if o.status != "refused" and o.header is not None]
     stored = [o for o in accepted if o.status == "stored"]
-    for outcome in stored:
-        assert outcome.header is not None
-        _add_to_study(session, outcome.header, outcome.size)
-    session.flush()
+    _add_to_studies(session, stored)
     session.add_all(_instance_row(outcome, caller) for outcome in stored)
     for study_uid in {o.study_instance_uid for o in accepted}:
         assert study_uid is not None
@@ -81,13 +78,36 @@ def _record_upload(session: Session, caller: Caller, study_uid: str) -> None:
         session.add(row)
 
 
-def _add_to_study(session: Session, header: InstanceHeader, size: int) -> None:
+def _add_to_studies(session: Session, stored: Sequence[PartOutcome]) -> None:
+    """Create missing study summaries, then add the new instances' counts and bytes.
+
+    The counters are incremented by the database (`count = count + n`), so concurrent
+    uploads into one study never lose each other's counts.
+    """
+    added: dict[str, tuple[int, int]] = {}
+    for outcome in stored:
+        header = outcome.header
+        assert header is not None
+        _merge_modality(session, header)
+        count, size = added.get(header.study_instance_uid, (0, 0))
+        added[header.study_instance_uid] = (count + 1, size + outcome.size)
+    session.flush()
+    for study_uid, (count, size) in added.items():
+        session.execute(
+            update(Study)
+            .where(Study.study_instance_uid == study_uid)
+            .values(
+                instance_count=Study.instance_count + count,
+                size_bytes=Study.size_bytes + size,
+            )
+        )
+
+
+def _merge_modality(session: Session, header: InstanceHeader) -> None:
     study = session.get(Study, header.study_instance_uid)
     if study is None:
         study = _new_study(header)
         session.add(study)
-    study.instance_count += 1
-    study.size_bytes += size
     modalities = set(filter(None, study.modalities.split("\\"))) | {header.modality or ""}
     study.modalities = "\\".join(sorted(m for m in modalities if m))
 
