@@ -64,9 +64,9 @@ def error_for_response(response: httpx.Response) -> OrtifError:
         return ForbiddenError(message)
     if status == 404:
         return NotFoundError(message)
-    if status in (400, 409, 413, 415, 422):
+    if status < 500:
         return RuleError(message)
-    return OrtifError(
+    return ConnectionFailure(
         _("The platform failed ({status}): {message}").format(status=status, message=message),
         hint=_("Try again later; if it persists, tell the platform's administrator."),
     )
