@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class StowReceiver:
     outcomes: list[PartOutcome] = field(default_factory=list)
     touched_dirs: set[Path] = field(default_factory=set)
     _seen: dict[str, str] = field(default_factory=dict)
+    _pending: list[tuple[PartOutcome, TempBlob, Future[Path]]] = field(default_factory=list)
     _temp: TempBlob | None = None
     _headers: dict[str, str] = field(default_factory=dict)
     _header: list[bytes] = field(default_factory=lambda: [b"", b""])
@@ -84,6 +86,16 @@ class StowReceiver:
         self._parser.finalize()
         if self._temp is not None:
             raise ApiError(400, "bad_request", "The multipart body ends inside a part.")
+
+    def settle(self) -> None:
+        """Wait for the files being synced into place; refuse those that could not be."""
+        for outcome, temp, future in self._pending:
+            try:
+                self.touched_dirs.add(future.result())
+            except OSError as exc:
+                temp.path.unlink(missing_ok=True)
+                outcome.status, outcome.reason = "refused", f"could not be stored: {exc}"
+        self._pending.clear()
 
     def abort(self) -> None:
         if self._temp is not None:
@@ -128,10 +140,10 @@ class StowReceiver:
         known = self._seen.get(uid) or self.stored_digest(uid)
         if known is not None and known != sha256:
             raise RefusedFile(DIFFERENT_BYTES, uid)
-        status = "already_present" if known else "stored"
+        self._seen[uid] = sha256
         if known:
             temp.discard()
-        else:
-            self.touched_dirs.add(self.store.keep(temp, sha256))
-        self._seen[uid] = sha256
-        return PartOutcome(status, sha256, temp.size, header, None, uid)
+            return PartOutcome("already_present", sha256, temp.size, header, None, uid)
+        outcome = PartOutcome("stored", sha256, temp.size, header, None, uid)
+        self._pending.append((outcome, temp, self.store.keep_later(temp, sha256)))
+        return outcome

@@ -6,9 +6,11 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 WRITE_BUFFER = 1 << 20
+SYNC_WORKERS = 8
 
 
 class TempBlob:
@@ -44,6 +46,7 @@ class BlobStore:
     def __init__(self, blobs_dir: Path, tmp_dir: Path) -> None:
         self.blobs_dir = blobs_dir
         self.tmp_dir = tmp_dir
+        self._syncer = ThreadPoolExecutor(SYNC_WORKERS, thread_name_prefix="blob-sync")
 
     def path_for(self, sha256: str) -> Path:
         return self.blobs_dir / sha256[:2] / sha256[2:4] / sha256
@@ -61,6 +64,10 @@ class BlobStore:
         temp.sync_and_close()
         os.replace(temp.path, target)
         return target.parent
+
+    def keep_later(self, temp: TempBlob, sha256: str) -> Future[Path]:
+        """`keep` in a worker thread, so that the fsyncs of many small files overlap."""
+        return self._syncer.submit(self.keep, temp, sha256)
 
     @staticmethod
     def sync_dirs(directories: Iterable[Path]) -> None:

@@ -32,6 +32,7 @@ async def store_instances(
         await _receive(request, receiver)
     finally:
         await run_in_threadpool(receiver.abort)
+        await run_in_threadpool(receiver.settle)
         await run_in_threadpool(store.sync_dirs, receiver.touched_dirs)
         await run_in_threadpool(record_outcomes, session, caller, receiver.outcomes)
     if not receiver.outcomes:
