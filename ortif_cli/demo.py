@@ -1,27 +1,43 @@
-"""`ortif demo`: one complete imaging transfer on a throwaway local platform.
+"""`ortif demo`: one complete imaging transfer on a throwaway local platform and PACS.
 
-A requester sends a CT study (patient LEFÈVRE Hélène) to an expert, who is notified,
-reads the dossier and acknowledges it; the requester is notified and the dossier is
-closed. Finally every instance on the platform is checked against the files sent.
+A local PACS holds a CT study of patient LEFÈVRE Hélène. A requester finds it there
+(C-FIND), retrieves it (C-GET) while uploading it to the platform, and sends it in a
+dossier to an expert, who is notified, reads the dossier and acknowledges it; the
+requester is notified and the dossier is closed. Finally every instance on the platform
+is checked, SHA-256 against the PACS's own file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ortif_cli import recipients
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Patient
+from ortif_cli.dicom.local_pacs import LocalPacs
 from ortif_cli.dicom.sample import write_sample_study
 from ortif_cli.dossiers import DossierRequest, create_dossier
 from ortif_cli.errors import RuleError
 from ortif_cli.localserver import Account, LocalServer
-from ortif_cli.transfer import TransferObserver
+from ortif_cli.pacs_nodes import PacsNode
+from ortif_cli.transfer import (
+    ExamSource,
+    ResolvedSource,
+    TransferObserver,
+    TransferReport,
+    resolve_source,
+    transfer_source,
+)
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+    from ortif_cli.dossiers import ExamUploader
 
 Say = Callable[[str], None]
 PATIENT = Patient("LEFÈVRE", "PID-0001", "Hélène", date(1970, 2, 14), "F")
@@ -48,28 +64,41 @@ def _accounts() -> tuple[Account, Account]:
 
 
 def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) -> DemoResult:
-    """Start a local platform in `workdir`, run the whole flow, verify, stop the server."""
+    """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both."""
     requester, expert = _accounts()
-    with LocalServer(workdir / "platform") as server:
-        server.init()
-        for account in (requester, expert):
-            server.add_user(account)
-        server.start()
-        say(
-            f"1. Local platform started at {server.url} with users "
-            f"{requester.username} (requester) and {expert.username} (expert)."
-        )
-        study = write_sample_study(
-            workdir / "cd",
-            patient_name="LEFÈVRE^Hélène",
-            patient_id=PATIENT.identifier,
-            birth_date="19700214",
-        )
-        say(f"2. A CT study of {len(study.paths)} images written to {workdir / 'cd'}.")
-        dossier_id, count = _send(server.url, requester, expert, workdir / "cd", say, observer)
-        _acknowledge(server.url, expert, dossier_id, say)
-        status = _check_closed(server.url, requester, dossier_id, say)
-        verified = _verify(server.url, requester, study.paths, say)
+    study = write_sample_study(
+        workdir / "pacs",
+        patient_name="LEFÈVRE^Hélène",
+        patient_id=PATIENT.identifier,
+        birth_date="19700214",
+        series=3,
+        instances_per_series=10,
+        rows=256,
+        columns=256,
+    )
+    pacs = LocalPacs(workdir / "pacs").start()
+    try:
+        with LocalServer(workdir / "platform") as server:
+            server.init()
+            for account in (requester, expert):
+                server.add_user(account)
+            server.start()
+            say(
+                f"1. Local platform started at {server.url} with users "
+                f"{requester.username} (requester) and {expert.username} (expert)."
+            )
+            say(
+                f"2. Local PACS {pacs.ae_title} listening on 127.0.0.1:{pacs.port}, holding a "
+                f"CT study of {len(study.paths)} images of patient LEFÈVRE Hélène."
+            )
+            node = PacsNode("demo-pacs", "127.0.0.1", pacs.port, pacs.ae_title)
+            source = ExamSource("pacs", study.study_instance_uid, node=node)
+            dossier_id, count = _send(server.url, requester, expert, source, say, observer)
+            received = _acknowledge(server.url, expert, dossier_id, workdir / "inbox", say)
+            status = _check_closed(server.url, requester, dossier_id, say)
+            verified = _verify(study.paths, received, say)
+    finally:
+        pacs.stop()
     return DemoResult(server.url, dossier_id, status, count, verified)
 
 
@@ -83,11 +112,17 @@ def _send(
     url: str,
     requester: Account,
     expert: Account,
-    folder: Path,
+    source: ExamSource,
     say: Say,
     observer: TransferObserver | None,
 ) -> tuple[int, int]:
     with _client(url, requester) as client:
+        resolved = resolve_source(source, client)
+        found = resolved.studies[0]
+        say(
+            f"3. {requester.username} found the study on the PACS (C-FIND): "
+            f"{found.description}, {found.instance_count} images."
+        )
         to = recipients.resolve(
             client, f"{expert.establishment}/{expert.community}/{expert.last_name}"
         )
@@ -95,33 +130,48 @@ def _send(
             [to],
             PATIENT,
             comment="Avis sur scanner thoracique, merci.",
-            exam_dirs=[folder],
+            exam_sources=[_uploader(resolved)],
             send=True,
         )
-        dossier, report = create_dossier(client, request, observer)
-    count = len(report.sent) + report.already_present if report else 0
+        dossier, uploaded = create_dossier(client, request, observer)
+    count = len(uploaded.sent) + uploaded.already_present
     say(
-        f"3. {requester.username} created dossier {dossier.id} for {to.label}, "
-        f"uploaded {count} images and sent it ({dossier.status})."
+        f"4. {requester.username} retrieved it (C-GET), uploading each image as it arrived "
+        f"({count} images, SHA-256 checked), created dossier {dossier.id} for {to.label} "
+        f"and sent it ({dossier.status})."
     )
     return dossier.id, count
 
 
-def _acknowledge(url: str, expert: Account, dossier_id: int, say: Say) -> None:
+def _uploader(resolved: ResolvedSource) -> ExamUploader:
+    def upload(
+        client: PlatformClient, patient: Patient, observer: TransferObserver | None
+    ) -> TransferReport:
+        return transfer_source(client, resolved, patient, observer)
+
+    return upload
+
+
+def _acknowledge(url: str, expert: Account, dossier_id: int, inbox: Path, say: Say) -> list[Path]:
+    """The expert is notified, downloads the images (SHA-256 checked) and acknowledges."""
+    from ortif_cli.pull import pull
+
     with _client(url, expert) as client:
         news = client.notifications(unread=True)
         say(
-            f"4. {expert.username} has {len(news)} new notification(s): "
+            f"5. {expert.username} has {len(news)} new notification(s): "
             + ", ".join(f"{n.kind} #{n.dossier_id}" for n in news)
         )
         dossier = client.get_dossier(dossier_id)
-        exams = sum(len(step.exams) for step in dossier.steps)
+        pulled = pull(client, dossier_id, inbox)
         say(
-            f"5. {expert.username} opened dossier {dossier_id}: patient "
-            f"{dossier.patient.last_name} {dossier.patient.first_name}, {exams} exam(s)."
+            f"6. {expert.username} opened dossier {dossier_id} (patient "
+            f"{dossier.patient.last_name} {dossier.patient.first_name}) and downloaded its "
+            f"{len(pulled.instances)} images to {pulled.folder}, each SHA-256 checked."
         )
         dossier = client.add_step(dossier_id, "ack", "Bien reçu.")
-        say(f"6. {expert.username} acknowledged receipt; the dossier is {dossier.status}.")
+        say(f"7. {expert.username} acknowledged receipt; the dossier is {dossier.status}.")
+    return pulled.instances
 
 
 def _check_closed(url: str, requester: Account, dossier_id: int, say: Say) -> str:
@@ -129,24 +179,28 @@ def _check_closed(url: str, requester: Account, dossier_id: int, say: Say) -> st
         news = client.notifications(unread=True)
         status = client.get_dossier(dossier_id).status
     say(
-        f"7. {requester.username} was notified ({', '.join(n.kind for n in news)}); "
+        f"8. {requester.username} was notified ({', '.join(n.kind for n in news)}); "
         f"dossier {dossier_id} is {status}."
     )
     return status
 
 
-def _verify(url: str, requester: Account, paths: list[Path], say: Say) -> int:
-    """Compare the SHA-256 the platform holds with each file's own."""
+def _verify(sent: list[Path], received: list[Path], say: Say) -> int:
+    """Every image of the PACS reached the expert once, identical element by element.
+
+    The file meta information is the receiver's own (DICOM rewrites it at each hop), so
+    the comparison is on the data sets: every element, pixel data included.
+    """
     from pydicom import dcmread
 
-    local = {str(dcmread(p, stop_before_pixels=True).SOPInstanceUID): _sha256(p) for p in paths}
-    with _client(url, requester) as client:
-        held = client.lookup_instances(list(local))
-    if held != local:
-        raise RuleError("The platform does not hold exactly the images sent.")
-    say(f"8. Verified: the platform holds all {len(held)} images, SHA-256 identical.")
-    return len(held)
+    def by_uid(paths: list[Path]) -> dict[str, Dataset]:
+        return {str(ds.SOPInstanceUID): ds for ds in map(dcmread, paths)}
 
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    at_source, at_expert = by_uid(sent), by_uid(received)
+    if len(received) != len(at_expert) or at_source != at_expert:
+        raise RuleError("The images the expert received differ from the PACS's.")
+    say(
+        f"9. Verified: all {len(at_expert)} images reached the expert exactly once, "
+        "identical to the PACS's, pixel data included."
+    )
+    return len(at_expert)

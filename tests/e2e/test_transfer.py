@@ -108,4 +108,5 @@ def test_demo_runs_a_verified_transfer(tmp_path: Path) -> None:
     summary = result.json()
     assert summary["status"] == "closed"
     assert summary["verified"] == summary["instances"] > 0
-    assert "8. Verified" in result.stderr
+    assert "9. Verified" in result.stderr
+    assert "(C-GET)" in result.stderr
