@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ortif_cli.errors import UsageError
+from ortif_cli.i18n import _
 
 FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 
@@ -16,5 +17,6 @@ def parse_date(text: str, flag: str) -> date:
         except ValueError:
             continue
     raise UsageError(
-        f"{flag} {text!r} is not a date.", hint="Write it as dd/mm/yyyy or yyyy-mm-dd."
+        _("{flag} {text!r} is not a date.").format(flag=flag, text=text),
+        hint=_("Write it as dd/mm/yyyy or yyyy-mm-dd."),
     )

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.documents import upload_document
-from ortif_cli.api.models import Community, CorrespondentRef, Document, Dossier, Patient
+from ortif_cli.api.models import (
+    Community,
+    CorrespondentRef,
+    Document,
+    Dossier,
+    Patient,
+    status_label,
+)
 from ortif_cli.errors import OrtifError, RuleError, UsageError
 from ortif_cli.i18n import _
 from ortif_cli.text import fold
@@ -209,7 +216,7 @@ def add_step(
     if dossier.status != "sent":
         raise RuleError(
             _("Dossier {id} is {status}: steps go only on a sent dossier.").format(
-                id=dossier.id, status=dossier.status
+                id=dossier.id, status=status_label(dossier.status)
             )
         )
     uploaded = upload_all(

@@ -40,7 +40,7 @@ def refuse_guest(session: StoredSession, command: str) -> None:
     if is_guest(session):
         raise ForbiddenError(
             _("`ortif {command}` is not open to guests. {limits}").format(
-                command=command, limits=GUEST_LIMITS
+                command=command, limits=_(GUEST_LIMITS)
             ),
-            hint=GUEST_HINT,
+            hint=_(GUEST_HINT),
         )

@@ -11,6 +11,11 @@ every call, so a test or a long-lived process may change it.
 
 Wrap whole sentences with `{named}` placeholders (the translator may move them), never
 pieces of a sentence. `scripts/update-catalogs` extracts, updates and compiles.
+
+A message kept in a constant is marked with `N_` (extracted, not translated yet) and
+translated where it is shown: `_(GUEST_HINT)`. The error reporter passes every
+OrtifError's message and hint through `_`, so a marked constant raised as is comes out
+translated too.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ def _translations(language: str) -> gettext.NullTranslations:
 def _(message: str) -> str:
     """`message` translated into the current language."""
     return _translations(current_language()).gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark `message` for extraction only; translate it later with `_`."""
+    return message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ortif_cli.errors import NotFoundError, UsageError
+from ortif_cli.i18n import _
 from ortif_cli.settings import Profile
 
 DEFAULT_CALLING_AE_TITLE = "ORTIF"
@@ -41,25 +42,34 @@ class PacsNode:
     def __post_init__(self) -> None:
         if not _NODE_NAME.match(self.name):
             raise UsageError(
-                f"{self.name!r} is not a usable node name.",
-                hint="Use letters, digits, '.', '_' or '-'.",
+                _("{name!r} is not a usable node name.").format(name=self.name),
+                hint=_("Use letters, digits, '.', '_' or '-'."),
             )
         if not 0 < self.port < 65536:
-            raise UsageError(f"Port {self.port} is out of range.", hint="Give 1-65535.")
+            raise UsageError(
+                _("Port {port} is out of range.").format(port=self.port), hint=_("Give 1-65535.")
+            )
         if self.move_port is not None and not 0 < self.move_port < 65536:
-            raise UsageError(f"Move port {self.move_port} is out of range.", hint="Give 1-65535.")
+            raise UsageError(
+                _("Move port {port} is out of range.").format(port=self.move_port),
+                hint=_("Give 1-65535."),
+            )
         for ae_title in (self.called_ae_title, self.calling_ae_title):
             if not _AE_TITLE.match(ae_title) or not ae_title.strip():
                 raise UsageError(
-                    f"{ae_title!r} is not a valid AE title.",
-                    hint="An AE title has 1 to 16 printable ASCII characters, no backslash.",
+                    _("{ae_title!r} is not a valid AE title.").format(ae_title=ae_title),
+                    hint=_("An AE title has 1 to 16 printable ASCII characters, no backslash."),
                 )
         if self.retrieve not in RETRIEVE_METHODS:
-            raise UsageError(f"--retrieve must be get or move, not {self.retrieve!r}.")
+            raise UsageError(
+                _("--retrieve must be get or move, not {retrieve!r}.").format(
+                    retrieve=self.retrieve
+                )
+            )
         if self.retrieve == "move" and self.move_port is None:
             raise UsageError(
-                "C-MOVE needs a port where the PACS can send the images.",
-                hint="Give --move-port N (and declare this AE title and port on the PACS).",
+                _("C-MOVE needs a port where the PACS can send the images."),
+                hint=_("Give --move-port N (and declare this AE title and port on the PACS)."),
             )
 
     def to_toml(self) -> dict[str, Any]:
@@ -81,15 +91,17 @@ class PacsNode:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(
-                f"The PACS node {name!r} in the configuration file is incomplete ({exc}).",
-                hint=f"Run `ortif pacs remove {name}` and add it again.",
+                _(
+                    "The PACS node {name!r} in the configuration file is incomplete ({reason})."
+                ).format(name=name, reason=exc),
+                hint=_("Run `ortif pacs remove {name}` and add it again.").format(name=name),
             ) from exc
 
 
 def _table(profile: Profile) -> dict[str, Any]:
     table = profile.extra.setdefault("pacs", {})
     if not isinstance(table, dict):
-        raise UsageError("The `pacs` entry of the configuration file is not a table.")
+        raise UsageError(_("The `pacs` entry of the configuration file is not a table."))
     return table
 
 
@@ -102,10 +114,12 @@ def get_node(profile: Profile, name: str) -> PacsNode:
     """The node called `name`; NotFoundError (exit 5) naming the known ones otherwise."""
     table = _table(profile)
     if name not in table:
-        known = ", ".join(sorted(table)) or "none"
+        known = ", ".join(sorted(table)) or _("none")
         raise NotFoundError(
-            f"No PACS node {name!r} in profile {profile.name} (known: {known}).",
-            hint="Add it with `ortif pacs add NAME --host H --port P --aet AE`.",
+            _("No PACS node {name!r} in profile {profile} (known: {known}).").format(
+                name=name, profile=profile.name, known=known
+            ),
+            hint=_("Add it with `ortif pacs add NAME --host H --port P --aet AE`."),
         )
     return PacsNode.from_toml(name, table[name])
 

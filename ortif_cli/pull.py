@@ -24,7 +24,7 @@ from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.documents import download
 from ortif_cli.api.models import Dossier, Exam, Manifest, ManifestExam, ManifestInstance
 from ortif_cli.errors import PartialTransfer
-from ortif_cli.i18n import _
+from ortif_cli.i18n import _, ngettext
 from ortif_cli.settings import Profile
 
 NAME_LIMIT = 80
@@ -191,9 +191,11 @@ def store_to_pacs(profile: Profile, node_name: str, paths: Sequence[Path]) -> in
     if report.failed:
         path, why = report.failed[0]
         raise PartialTransfer(
-            _("{n} image(s) did not reach the PACS node {node} (first: {path}: {why}).").format(
-                n=len(report.failed), node=node_name, path=path.name, why=why
-            ),
+            ngettext(
+                "{n} image did not reach the PACS node {node} (first: {path}: {why}).",
+                "{n} images did not reach the PACS node {node} (first: {path}: {why}).",
+                len(report.failed),
+            ).format(n=len(report.failed), node=node_name, path=path.name, why=why),
             hint=_("Run the same command again: what is on disk is not downloaded twice."),
         )
     return len(report.stored)

@@ -8,6 +8,7 @@ from typing import TypeVar
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Community, CorrespondentRef, Establishment, Professional
 from ortif_cli.errors import NotFoundError, UsageError
+from ortif_cli.i18n import _
 from ortif_cli.text import fold
 
 T = TypeVar("T")
@@ -19,8 +20,10 @@ def resolve(client: PlatformClient, path: str) -> CorrespondentRef:
     parts = [part.strip() for part in path.split("/")]
     if len(parts) not in (2, 3) or not all(parts):
         raise UsageError(
-            f"--to {path!r} is not ESTABLISHMENT/COMMUNITY or ESTABLISHMENT/COMMUNITY/PERSON.",
-            hint="Find the names with `ortif directory search TEXT`.",
+            _(
+                "--to {path!r} is not ESTABLISHMENT/COMMUNITY or ESTABLISHMENT/COMMUNITY/PERSON."
+            ).format(path=path),
+            hint=_("Find the names with `ortif directory search TEXT`."),
         )
     community = find_community(client, parts[0], parts[1])
     if len(parts) == 2:
@@ -36,14 +39,29 @@ def find_community(client: PlatformClient, establishment: str, name: str) -> Com
         for c in listed
         if fold(c.name) == fold(name) and fold(c.establishment_name) == fold(establishment)
     ]
-    return _one(matches, f"community {establishment}/{name}", [c.path for c in listed])
+    problems = (
+        _("The community {path} is not in the directory. Candidates: {candidates}."),
+        _("The community {path} matches several entries. Candidates: {candidates}."),
+    )
+    path = f"{establishment}/{name}"
+    return _one(matches, problems, [c.path for c in listed], path=path)
 
 
 def find_member(client: PlatformClient, community: Community, person: str) -> Professional:
     members = client.community_members(community.id)
     matches = [m for m in members if _is_person(m, person)]
     labels = [f"{m.user.display_name} ({m.user.username})" for m in matches or members]
-    return _one(matches, f"person {person!r} in {community.path}", labels)
+    problems = (
+        _(
+            "The person {person!r} in {community} is not in the directory. "
+            "Candidates: {candidates}."
+        ),
+        _(
+            "The person {person!r} in {community} matches several entries. "
+            "Candidates: {candidates}."
+        ),
+    )
+    return _one(matches, problems, labels, person=person, community=community.path)
 
 
 def _is_person(member: Professional, text: str) -> bool:
@@ -58,16 +76,19 @@ def _is_person(member: Professional, text: str) -> bool:
     return wanted in forms
 
 
-def _one(matches: Sequence[T], what: str, candidates: Sequence[str]) -> T:
+def _one(
+    matches: Sequence[T], problems: Sequence[str], candidates: Sequence[str], **values: str
+) -> T:
+    """The one match; else NotFoundError with `problems` (absent, several) and candidates."""
     if len(matches) == 1:
         return matches[0]
-    shown = ", ".join(candidates[:SHOWN_CANDIDATES]) or "none"
+    shown = ", ".join(candidates[:SHOWN_CANDIDATES]) or _("none")
     if len(candidates) > SHOWN_CANDIDATES:
-        shown += f" and {len(candidates) - SHOWN_CANDIDATES} more"
-    problem = "matches several entries" if matches else "is not in the directory"
+        shown = _("{shown} and {n} more").format(shown=shown, n=len(candidates) - SHOWN_CANDIDATES)
+    absent, several = problems
     raise NotFoundError(
-        f"The {what} {problem}. Candidates: {shown}.",
-        hint="Give the name exactly as the directory spells it.",
+        (several if matches else absent).format(candidates=shown, **values),
+        hint=_("Give the name exactly as the directory spells it."),
     )
 
 

@@ -37,7 +37,7 @@ from ortif_cli.errors import (
     RuleError,
     UsageError,
 )
-from ortif_cli.i18n import _
+from ortif_cli.i18n import N_, _
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "ortif"
@@ -102,11 +102,11 @@ def auth_hint(code: str | None) -> str | None:
     return _("Run `ortif login` to sign in again.")
 
 
-GUEST_LIMITS = (
+GUEST_LIMITS = N_(
     "As a guest you can only read the dossier you were invited to (`ortif dossier show`, "
     "`ortif dossier pull`) and add steps to it (`ortif step add`); nothing else."
 )
-GUEST_HINT = "To do more, sign in with a professional account: `ortif login`."
+GUEST_HINT = N_("To do more, sign in with a professional account: `ortif login`.")
 GUEST_ENDED = ("invitation_expired",)
 
 
@@ -115,8 +115,8 @@ def _guest_ended(message: str, details: dict[str, Any]) -> AuthError:
     ended = details.get("expired_at")
     if ended:
         day = datetime.fromisoformat(ended).date().isoformat()
-        message = f"Your guest access ended on {day}."
-    return AuthError(message, hint="Ask the person who invited you for a new invitation.")
+        message = _("Your guest access ended on {day}.").format(day=day)
+    return AuthError(message, hint=_("Ask the person who invited you for a new invitation."))
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from ortif_cli.api.client import PlatformClient, error_for_response, network_errors
 from ortif_cli.api.models import Document
 from ortif_cli.errors import RuleError
+from ortif_cli.i18n import _
 
 CHUNK = 1 << 20
 DOCUMENTS_PATH = "/api/v1/documents"
@@ -27,7 +28,7 @@ ProgressCallback = Callable[[int], None]
 
 
 def media_type(path: Path) -> str:
-    guessed, _ = mimetypes.guess_type(path.name)
+    guessed, _encoding = mimetypes.guess_type(path.name)
     return guessed or "application/octet-stream"
 
 
@@ -73,8 +74,10 @@ def upload_document(
     document = Document.from_json(response.json())
     if document.sha256 != digest.hexdigest():
         raise RuleError(
-            f"The platform holds different bytes for {path.name} (SHA-256 mismatch).",
-            hint="Send it again; if it persists, the network alters the files.",
+            _("The platform holds different bytes for {name} (SHA-256 mismatch).").format(
+                name=path.name
+            ),
+            hint=_("Send it again; if it persists, the network alters the files."),
         )
     return document
 
@@ -111,8 +114,10 @@ def download(
     if digest.hexdigest() != expected_sha256:
         part.unlink(missing_ok=True)
         raise RuleError(
-            f"{target.name} arrived with a SHA-256 other than the platform's manifest says.",
-            hint="Run the same command again to download it afresh.",
+            _("{name} arrived with a SHA-256 other than the platform's manifest says.").format(
+                name=target.name
+            ),
+            hint=_("Run the same command again to download it afresh."),
         )
     os.replace(part, target)
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ortif_cli.i18n import _
+
 Json = dict[str, Any]
 
 
@@ -273,8 +275,8 @@ class Step:
         if self.author is not None:
             return self.author.display_name
         if self.guest_author is not None:
-            return f"{self.guest_author.display_name} (guest)"
-        return "unknown"
+            return _("{name} (guest)").format(name=self.guest_author.display_name)
+        return _("unknown")
 
     @classmethod
     def from_json(cls, data: Json) -> Step:
@@ -293,6 +295,17 @@ class Step:
             if data.get("guest_author")
             else None,
         )
+
+
+def status_label(status: str) -> str:
+    """A dossier's status in the user's language (the API value itself when unknown)."""
+    labels = {
+        "draft": _("draft"),
+        "sent": _("sent"),
+        "closed": _("closed"),
+        "cancelled": _("cancelled"),
+    }
+    return labels.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -362,8 +375,8 @@ class Notification:
         if self.actor is not None:
             return self.actor.display_name
         if self.guest_actor is not None:
-            return f"{self.guest_actor.display_name} (guest)"
-        return "A guest"
+            return _("{name} (guest)").format(name=self.guest_actor.display_name)
+        return _("A guest")
 
     @classmethod
     def from_json(cls, data: Json) -> Notification:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ortif_cli.api.models import status_label
 from ortif_cli.cli.access import member_client
 from ortif_cli.cli.complete import DossierArgument
 from ortif_cli.cli.context import app_context, missing
@@ -49,7 +50,9 @@ def ack(
     else:
         app_.output.message(
             _("Dossier {id} acknowledged; it is now {status}. {owner} is notified.").format(
-                id=dossier.id, status=dossier.status, owner=dossier.owner.display_name
+                id=dossier.id,
+                status=status_label(dossier.status),
+                owner=dossier.owner.display_name,
             )
         )
 

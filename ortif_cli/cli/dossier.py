@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ortif_cli.api.models import status_label
 from ortif_cli.cli.access import member_client, participant_client
 from ortif_cli.cli.complete import DossierIdArgument
 from ortif_cli.cli.context import AppContext, CsvOption, app_context
 from ortif_cli.cli.errors import OrtifTyper
-from ortif_cli.i18n import _
+from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui import render
 from ortif_cli.ui.serialize import to_json
 
@@ -177,7 +178,9 @@ def _print_dossier_result(app_: AppContext, dossier: Dossier, verb: str) -> None
         app_.output.emit_json(to_json(dossier))
         return
     app_.output.message(
-        _("Dossier {id} {verb} ({status}).").format(id=dossier.id, verb=verb, status=dossier.status)
+        _("Dossier {id} {verb} ({status}).").format(
+            id=dossier.id, verb=verb, status=status_label(dossier.status)
+        )
     )
     app_.output.data(str(dossier.id))
 
@@ -230,7 +233,7 @@ def list_(
     document = {"items": to_json(items), "total": total, "page": page, "limit": limit}
     render_rows(
         app_.output,
-        render.DOSSIER_COLUMNS,
+        render.dossier_columns(),
         items,
         row_format=row_format,
         json_document=document,
@@ -304,9 +307,13 @@ def pull(
             total=report.total, new=len(report.downloaded), kept=len(report.already_there)
         )
     )
-    if to_pacs:
+    if to_pacs and stored is not None:
         app_.output.message(
-            _("{n} images sent to the PACS node {node}.").format(n=stored, node=to_pacs)
+            ngettext(
+                "{n} image sent to the PACS node {node}.",
+                "{n} images sent to the PACS node {node}.",
+                stored,
+            ).format(n=stored, node=to_pacs)
         )
     if out or not to_pacs:
         app_.output.data(str(report.folder))

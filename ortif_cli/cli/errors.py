@@ -52,9 +52,10 @@ def report(output: Output, error: BaseException) -> int:
     them); the sentences after them are translated."""
     err = output.err
     if isinstance(error, OrtifError):
-        err.print(f"ortif: error: {error.message}", markup=False, highlight=False)
+        # _(): a message kept in an N_() constant is translated here, when shown
+        err.print(f"ortif: error: {_(error.message)}", markup=False, highlight=False)
         if error.hint:
-            err.print(f"hint: {error.hint}", markup=False, highlight=False)
+            err.print(f"hint: {_(error.hint)}", markup=False, highlight=False)
         return exit_code_for(error)
     if isinstance(error, KeyboardInterrupt):
         interrupted = _("interrupted.")

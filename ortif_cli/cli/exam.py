@@ -11,7 +11,7 @@ import typer
 from ortif_cli.cli.context import app_context, missing
 from ortif_cli.cli.errors import OrtifTyper
 from ortif_cli.errors import UsageError
-from ortif_cli.i18n import _
+from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui.serialize import to_json
 
 if TYPE_CHECKING:
@@ -116,7 +116,11 @@ def _find(app_: AppContext, source: ExamSource, query: Any) -> tuple[list[Any], 
         problems += [f"{e.path}: {e.reason}" for e in listing.errors]
         if listing.skipped and app_.output.verbose:
             problems.append(
-                _("{n} non-DICOM files skipped in {dir}.").format(n=listing.skipped, dir=folder)
+                ngettext(
+                    "{n} non-DICOM file skipped in {dir}.",
+                    "{n} non-DICOM files skipped in {dir}.",
+                    listing.skipped,
+                ).format(n=listing.skipped, dir=folder)
             )
     return matches, problems
 
@@ -132,16 +136,16 @@ def _render_matches(app_: AppContext, matches: list[Any]) -> None:
             app_.output.data(m.study_instance_uid)
         return
     table = Table(
-        "patient",
-        "id",
-        "born",
-        "date",
-        "mod",
-        "description",
-        "accession",
-        "series",
-        "images",
-        "study uid",
+        _("patient"),
+        _("id"),
+        _("born"),
+        _("date"),
+        _("mod"),
+        _("description"),
+        _("accession"),
+        _("series"),
+        _("images"),
+        _("study uid"),
         box=None,
     )
     for m in matches:
@@ -195,7 +199,7 @@ def add(
 
     app_ = app_context(ctx)
     if not (pacs or local or directory):
-        raise missing("--pacs, --local or --dir")
+        raise missing(_("--pacs, --local or --dir"))
     source = _source(app_, pacs, local, directory, study)
     with app_.client() as client:
         resolved = transfer.resolve_source(source, client)
@@ -248,7 +252,9 @@ def _report(app_: AppContext, dossier_id: int, report: Any) -> None:
         )
     )
     if report.skipped:
-        app_.output.message(_("{n} non-DICOM files skipped.").format(n=len(report.skipped)))
+        n = len(report.skipped)
+        skipped = ngettext("{n} non-DICOM file skipped.", "{n} non-DICOM files skipped.", n)
+        app_.output.message(skipped.format(n=n))
     for uid in report.study_uids:
         app_.output.data(uid)
 
@@ -288,7 +294,7 @@ def create(
 
     app_ = app_context(ctx)
     if dossier_id is None and out is None:
-        raise missing("--out DIR or --dossier ID")
+        raise missing(_("--out DIR or --dossier ID"))
     for path in files:
         if not path.is_file():
             raise UsageError(_("No file at {path}.").format(path=path))
@@ -307,7 +313,7 @@ def create(
             )
         else:
             if not patient_name or not patient_id:
-                raise missing("--patient-name and --patient-id (or --dossier)")
+                raise missing(_("--patient-name and --patient-id (or --dossier)"))
             last, _sep, first = patient_name.partition("^")
             born = (
                 parse_day(patient_birth_date, "--patient-birth-date")
@@ -342,6 +348,10 @@ def create(
         app_.output.emit_json(document)
         return
     app_.output.message(
-        _("Study of {n} instance(s) created.").format(n=len(written.sop_instance_uids))
+        ngettext(
+            "Study of {n} instance created.",
+            "Study of {n} instances created.",
+            len(written.sop_instance_uids),
+        ).format(n=len(written.sop_instance_uids))
     )
     app_.output.data(written.study_instance_uid)

@@ -55,7 +55,7 @@ def notifications(
             return
     render_rows(
         app_.output,
-        render.NOTIFICATION_COLUMNS,
+        render.notification_columns(),
         items,
         row_format=row_format,
         json_document={"items": to_json(items)},

@@ -20,6 +20,7 @@ from ortif_cli.dicom.charset import decode_text
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch
 from ortif_cli.errors import NotFoundError
+from ortif_cli.i18n import _
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -180,13 +181,13 @@ def scan_source(root: Path) -> FolderScan:
     if root.is_file() and zipfile.is_zipfile(root):
         return scan_zip(root)
     if not root.is_dir():
-        raise NotFoundError(f"No folder or zip file at {root}.")
+        raise NotFoundError(_("No folder or zip file at {path}.").format(path=root))
     scan = scan_folder(root)
     dicomdir = find_dicomdir(root)
     if dicomdir is not None:
         with suppress(Exception):  # a damaged DICOMDIR: the scan has read every file anyway
             for study in read_dicomdir(dicomdir, index_files(root)).studies:
                 scan.errors += [
-                    FileError(root / m, "listed in DICOMDIR but missing") for m in study.missing
+                    FileError(root / m, _("listed in DICOMDIR but missing")) for m in study.missing
                 ]
     return scan

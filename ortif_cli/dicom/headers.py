@@ -14,6 +14,8 @@ import os
 import struct
 from collections.abc import Iterable
 
+from ortif_cli.i18n import _
+
 _LONG_VRS = {
     b"OB",
     b"OD",
@@ -65,7 +67,7 @@ class _Reader:
         if offset >= self.base and end <= self.base + len(self.buffer):
             return self.buffer[offset - self.base : end - self.base]
         if end > self.size:
-            raise Truncated("truncated: the file ends inside its header")
+            raise Truncated(_("truncated: the file ends inside its header"))
         os.lseek(self.fd, offset, os.SEEK_SET)
         self.buffer = os.read(self.fd, max(count, _CHUNK))
         self.base = offset
@@ -113,7 +115,7 @@ def _parse(reader: _Reader, size: int, wanted: set[int]) -> tuple[dict[int, byte
     values: dict[int, bytes] = dict(meta)
     _walk(reader, offset, size, syntax != _IMPLICIT_LE, wanted | {ROWS}, values)
     if ROWS in values and PIXEL_DATA not in values:
-        raise Truncated("truncated: the image has no Pixel Data")
+        raise Truncated(_("truncated: the image has no Pixel Data"))
     return values, syntax
 
 
@@ -130,7 +132,7 @@ def _walk(
     unpack_tag, unpack_short, unpack_long = _TAG.unpack_from, _SHORT.unpack_from, _LONG.unpack_from
     while offset < end:
         if end - offset < 8:
-            raise Truncated("truncated: the file ends inside its header")
+            raise Truncated(_("truncated: the file ends inside its header"))
         buffer, at = reader.buffer, offset - reader.base
         if at < 0 or at + 12 > len(buffer):
             reader.bytes_at(offset, min(12, end - offset))
@@ -147,7 +149,7 @@ def _walk(
             vr = buffer[at + 4 : at + 6]
             if vr in _LONG_VRS:
                 if at + 12 > len(buffer):
-                    raise Truncated("truncated: the file ends inside its header")
+                    raise Truncated(_("truncated: the file ends inside its header"))
                 (length,) = unpack_long(buffer, at + 8)
                 start = offset + 12
             elif vr.isalpha() and vr.isupper():
@@ -167,7 +169,7 @@ def _walk(
             offset = _skip_undefined(reader, start, end, explicit)
             continue
         if start + length > end:
-            raise Truncated("truncated: the file ends inside its header")
+            raise Truncated(_("truncated: the file ends inside its header"))
         if tag in wanted:
             values[tag] = reader.bytes_at(start, length)
         offset = start + length
@@ -187,13 +189,13 @@ def _skip_undefined(reader: _Reader, offset: int, end: int, explicit: bool) -> i
             offset = _walk(reader, offset + 8, end, explicit, set(), {})
         else:
             offset += 8 + length
-    raise Truncated("truncated: the file ends inside a sequence")
+    raise Truncated(_("truncated: the file ends inside a sequence"))
 
 
 def _check_pixel_data(reader: _Reader, start: int, length: int, end: int) -> int:
     if length != _UNDEFINED:
         if start + length > end:
-            raise Truncated("truncated: the Pixel Data is incomplete")
+            raise Truncated(_("truncated: the Pixel Data is incomplete"))
         return start + length
     offset = start
     while offset + 8 <= end:
@@ -204,8 +206,8 @@ def _check_pixel_data(reader: _Reader, start: int, length: int, end: int) -> int
         if tag != _ITEM or offset + 8 + item > end:
             break
         offset += 8 + item
-    raise Truncated("truncated: the encapsulated Pixel Data is incomplete")
+    raise Truncated(_("truncated: the encapsulated Pixel Data is incomplete"))
 
 
 def _malformed() -> int:
-    raise Truncated("not readable as DICOM (malformed element)")
+    raise Truncated(_("not readable as DICOM (malformed element)"))

@@ -24,6 +24,7 @@ from ortif_cli.dicom.headers import (
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch
 from ortif_cli.errors import NotFoundError
+from ortif_cli.i18n import _
 
 CHARSET, SOP_CLASS, SOP_INSTANCE, STUDY_DATE = 0x00080005, 0x00080016, 0x00080018, 0x00080020
 ACCESSION, MODALITY, STUDY_DESCRIPTION = 0x00080050, 0x00080060, 0x00081030
@@ -70,7 +71,7 @@ def list_studies(root: Path) -> Listing:
     if root.is_file() and zipfile.is_zipfile(root):
         return _from_scan(root)
     if not root.is_dir():
-        raise NotFoundError(f"No folder or zip file at {root}.")
+        raise NotFoundError(_("No folder or zip file at {path}.").format(path=root))
     from ortif_cli.dicom.dicomdir import find_dicomdir, index_files
 
     dicomdir = find_dicomdir(root)
@@ -87,7 +88,7 @@ def list_studies(root: Path) -> Listing:
     listing = _read_files(rest)
     for study in index.studies:
         listing.errors += [
-            Problem(root / m, "listed in DICOMDIR but missing") for m in study.missing
+            Problem(root / m, _("listed in DICOMDIR but missing")) for m in study.missing
         ]
     return _merge([s.match for s in index.studies], listing)
 
@@ -129,7 +130,9 @@ def _read_files(paths: list[Path]) -> Listing:
             listing.errors.append(Problem(path, str(exc)))
             continue
         except OSError as exc:
-            listing.errors.append(Problem(path, f"cannot be read: {exc.strerror or exc}"))
+            listing.errors.append(
+                Problem(path, _("cannot be read: {reason}").format(reason=exc.strerror or exc))
+            )
             continue
         if header is not None and _is_dicomdir(header[0]):
             listing.skipped += 1
@@ -139,7 +142,7 @@ def _read_files(paths: list[Path]) -> Listing:
         if values is None:
             continue
         if not values.get(STUDY_UID) or not values.get(SOP_INSTANCE):
-            listing.errors.append(Problem(path, "no Study or SOP Instance UID"))
+            listing.errors.append(Problem(path, _("no Study or SOP Instance UID")))
             continue
         study = studies.setdefault(values[STUDY_UID], _Study(values))
         study.series.add(values.get(SERIES_UID, b""))

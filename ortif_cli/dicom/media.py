@@ -28,6 +28,7 @@ from ortif_cli.dicom.charset import decode_text
 from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
+from ortif_cli.i18n import _
 
 SPECIFIC_CHARACTER_SET = 0x00080005
 SOP_CLASS_UID = 0x00080016
@@ -123,7 +124,10 @@ class _Unusable(Exception):
 def scan_folder(root: Path) -> FolderScan:
     """Read the header of every file under `root` (recursively, in name order), once each."""
     if not root.is_dir():
-        raise NotFoundError(f"No folder at {root}.", hint="Give a folder that holds DICOM files.")
+        raise NotFoundError(
+            _("No folder at {folder}.").format(folder=root),
+            hint=_("Give a folder that holds DICOM files."),
+        )
     scan = FolderScan()
     for path in _walk(root, scan.errors):
         read_into(scan, path)
@@ -191,7 +195,7 @@ def _read_instance(path: Path) -> InstanceFile:
         warnings.simplefilter("always")
         instance = _read_file(path)
     if caught:
-        raise _Unusable(f"damaged DICOM ({caught[0].message})")
+        raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
     return instance
 
 
@@ -209,7 +213,7 @@ def _read_stream(fp: BinaryIO, size: int, path: Path, member: str | None = None)
     _check_file_meta(ds, size, start=132 if has_preamble else 0)
     values = _raw_values(ds)
     if not _check_pixel_data(fp, ds, size) and _is_image(values):
-        raise _Unusable("truncated: the image has no Pixel Data")
+        raise _Unusable(_("truncated: the image has no Pixel Data"))
     return _instance(path, size, ds, values, member)
 
 
@@ -219,7 +223,11 @@ def scan_zip(archive: Path) -> FolderScan:
     try:
         zip_file = zipfile.ZipFile(archive)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise NotFoundError(f"{archive} is not a readable zip file ({exc}).") from exc
+        raise NotFoundError(
+            _("{archive} is not a readable zip file ({reason}).").format(
+                archive=archive, reason=exc
+            )
+        ) from exc
     with zip_file:
         for info in sorted(zip_file.infolist(), key=lambda i: i.filename):
             if info.is_dir():
@@ -233,14 +241,18 @@ def scan_zip(archive: Path) -> FolderScan:
                     warnings.simplefilter("always")
                     instance = _read_stream(fp, info.file_size, archive, info.filename)  # type: ignore[arg-type]
                 if caught:
-                    raise _Unusable(f"damaged DICOM ({caught[0].message})")
+                    raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
                 scan.instances.append(instance)
             except _NotAnInstance:
                 scan.skipped.append(label)
             except _Unusable as exc:
                 scan.errors.append(FileError(label, str(exc)))
             except (OSError, zipfile.BadZipFile, EOFError) as exc:
-                scan.errors.append(FileError(label, f"cannot be read from the archive ({exc})"))
+                scan.errors.append(
+                    FileError(
+                        label, _("cannot be read from the archive ({reason})").format(reason=exc)
+                    )
+                )
     return scan
 
 
@@ -275,7 +287,11 @@ def _walk(folder: Path, errors: list[FileError]) -> Iterator[Path]:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
-        errors.append(FileError(folder, f"folder cannot be listed: {exc.strerror or exc}"))
+        errors.append(
+            FileError(
+                folder, _("folder cannot be listed: {reason}").format(reason=exc.strerror or exc)
+            )
+        )
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
@@ -306,7 +322,7 @@ def _read_header(fp: BinaryIO, has_preamble: bool) -> Dataset:
         )
         sop_class_uid = ds.file_meta.get("MediaStorageSOPClassUID")
     except Exception as exc:  # a file that cannot be parsed is unusable, never fatal
-        raise _Unusable(f"not readable as DICOM ({exc})") from exc
+        raise _Unusable(_("not readable as DICOM ({reason})").format(reason=exc)) from exc
     if sop_class_uid == MediaStorageDirectoryStorage:
         raise _NotAnInstance
     return ds
@@ -315,7 +331,7 @@ def _read_header(fp: BinaryIO, has_preamble: bool) -> Dataset:
 def _check_file_meta(ds: Dataset, size: int, start: int) -> None:
     length = ds.file_meta.get("FileMetaInformationGroupLength", 0)
     if not isinstance(length, int) or start + 12 + length > size:
-        raise _Unusable("truncated: the file ends inside its File Meta Information")
+        raise _Unusable(_("truncated: the file ends inside its File Meta Information"))
 
 
 def _raw_values(ds: Dataset) -> dict[int, bytes]:
@@ -324,7 +340,7 @@ def _raw_values(ds: Dataset) -> dict[int, bytes]:
     for element in ds.elements():
         if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
             if element.length != _UNDEFINED_LENGTH and len(element.value) < element.length:
-                raise _Unusable("truncated: the file ends inside its header")
+                raise _Unusable(_("truncated: the file ends inside its header"))
             values[element.tag] = element.value
     return values
 
@@ -342,7 +358,7 @@ def _check_pixel_data(fp: BinaryIO, ds: Dataset, size: int) -> bool:
     if ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
         return True  # the data set was inflated in memory, which fails if it is cut short
     if fp.tell() > size:
-        raise _Unusable("truncated: the file ends inside its header")
+        raise _Unusable(_("truncated: the file ends inside its header"))
     implicit_vr, little_endian = ds.original_encoding
     endian = "<" if little_endian is not False else ">"
     header = fp.read(8)
@@ -350,12 +366,12 @@ def _check_pixel_data(fp: BinaryIO, ds: Dataset, size: int) -> bool:
         return False
     encoded_length = header[4:] if implicit_vr else fp.read(4)  # explicit: OB, OW, OF, OD
     if len(encoded_length) < 4:
-        raise _Unusable("truncated: the Pixel Data is incomplete")
+        raise _Unusable(_("truncated: the Pixel Data is incomplete"))
     (length,) = struct.unpack(f"{endian}L", encoded_length)
     if length == _UNDEFINED_LENGTH:
         _check_fragments(fp, size, endian)
     elif fp.tell() + length > size:
-        raise _Unusable("truncated: the Pixel Data is incomplete")
+        raise _Unusable(_("truncated: the Pixel Data is incomplete"))
     return True
 
 
@@ -369,7 +385,7 @@ def _check_fragments(fp: BinaryIO, size: int, endian: str) -> None:
         if tag != _ITEM or fp.tell() + length > size:
             break
         fp.seek(length, os.SEEK_CUR)
-    raise _Unusable("truncated: the encapsulated Pixel Data is incomplete")
+    raise _Unusable(_("truncated: the encapsulated Pixel Data is incomplete"))
 
 
 def _instance(
@@ -438,7 +454,7 @@ def _ascii(value: bytes | None) -> str:
 def _required_uid(values: dict[int, bytes], tag: int, name: str) -> str:
     uid = _ascii(values.get(tag))
     if not uid:
-        raise _Unusable(f"no {name}")
+        raise _Unusable(_("no {name}").format(name=name))
     return uid
 
 

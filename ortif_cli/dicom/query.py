@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ortif_cli.errors import UsageError
+from ortif_cli.i18n import _
 from ortif_cli.pacs_nodes import PacsNode
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
@@ -54,8 +55,8 @@ def parse_day(text: str, flag: str = "--date", today: date | None = None) -> dat
         except ValueError:
             continue
     raise UsageError(
-        f"{flag} {text!r} is not a date.",
-        hint="Write 2026-11-20, 20/11/2026, 20261120, today or yesterday; a range as A..B.",
+        _("{flag} {text!r} is not a date.").format(flag=flag, text=text),
+        hint=_("Write 2026-11-20, 20/11/2026, 20261120, today or yesterday; a range as A..B."),
     )
 
 
@@ -64,13 +65,16 @@ def parse_date_range(text: str, flag: str = "--date", today: date | None = None)
     if ".." not in text:
         day = parse_day(text, flag, today)
         return DateRange(day, day)
-    first, _, last = text.partition("..")
+    first, _dots, last = text.partition("..")
     start = parse_day(first, flag, today) if first.strip() else None
     end = parse_day(last, flag, today) if last.strip() else None
     if start is None and end is None:
-        raise UsageError(f"{flag} {text!r} is an empty range.", hint="Write A..B, A.. or ..B.")
+        raise UsageError(
+            _("{flag} {text!r} is an empty range.").format(flag=flag, text=text),
+            hint=_("Write A..B, A.. or ..B."),
+        )
     if start and end and start > end:
-        raise UsageError(f"{flag} {text!r} ends before it starts.")
+        raise UsageError(_("{flag} {text!r} ends before it starts.").format(flag=flag, text=text))
     return DateRange(start, end)
 
 

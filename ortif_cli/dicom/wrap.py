@@ -29,6 +29,7 @@ from pydicom.uid import (
 )
 
 from ortif_cli.errors import UsageError
+from ortif_cli.i18n import _
 
 INS_ISSUER = "ASIP-SANTE-INS-NIR"
 NIR_OID = "1.2.250.1.213.1.4.8"
@@ -65,7 +66,8 @@ def kind_of(path: Path) -> str:
     if head[:5] == b"%PDF-":
         return "pdf"
     raise UsageError(
-        f"{path} is neither a JPEG, a PNG nor a PDF file.", hint="Convert it to one of those."
+        _("{path} is neither a JPEG, a PNG nor a PDF file.").format(path=path),
+        hint=_("Convert it to one of those."),
     )
 
 
@@ -187,8 +189,10 @@ def _jpeg_frame(path: Path, data: bytes) -> tuple[int, int, int, int, int]:
             break
         at += 2 + length
     raise UsageError(
-        f"{path} is not a baseline JPEG (progressive or lossless JPEG are not wrapped).",
-        hint="Save it as a baseline JPEG or as PNG.",
+        _("{path} is not a baseline JPEG (progressive or lossless JPEG are not wrapped).").format(
+            path=path
+        ),
+        hint=_("Save it as a baseline JPEG or as PNG."),
     )
 
 
@@ -240,12 +244,16 @@ def decode_png(path: Path) -> tuple[int, int, int, bytes]:
         elif kind == b"IDAT":
             idat += chunk
         at += 12 + length
-    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header[:13])
+    width, height, depth, color, _compression, _filter, interlace = struct.unpack(
+        ">IIBBBBB", header[:13]
+    )
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
     if depth != 8 or channels is None or interlace:
         raise UsageError(
-            f"{path}: only 8-bit, non-interlaced grey or RGB PNG files can be wrapped.",
-            hint="Save it as 8-bit PNG or as JPEG.",
+            _("{path}: only 8-bit, non-interlaced grey or RGB PNG files can be wrapped.").format(
+                path=path
+            ),
+            hint=_("Save it as 8-bit PNG or as JPEG."),
         )
     raw = _unfilter(zlib.decompress(bytes(idat)), width * channels, height, channels)
     if channels in (2, 4):
@@ -259,7 +267,7 @@ def _unfilter(data: bytes, stride: int, height: int, bpp: int) -> bytes:
     out = bytearray()
     previous = bytearray(stride)
     at = 0
-    for _ in range(height):
+    for _row in range(height):
         kind, line = data[at], bytearray(data[at + 1 : at + 1 + stride])
         at += 1 + stride
         for i in range(stride):

@@ -13,7 +13,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from ortif_cli.i18n import _
+from ortif_cli.i18n import ngettext
 from ortif_cli.ui.console import Output
 
 
@@ -41,7 +41,7 @@ class DownloadProgress:
         self._progress.stop()
 
     def start(self, files: int, size: int) -> None:
-        label = _("Downloading {n} files").format(n=files)
+        label = ngettext("Downloading {n} file", "Downloading {n} files", files).format(n=files)
         self._task = self._progress.add_task(label, total=size)
 
     def advance(self, size: int) -> None:

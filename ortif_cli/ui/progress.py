@@ -13,6 +13,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from ortif_cli.i18n import ngettext
 from ortif_cli.ui.console import Output
 
 
@@ -44,7 +45,8 @@ class TransferProgress:
 
     def uploading(self, instances: int, size: int) -> None:
         # size 0: not known in advance (a PACS study): bytes and speed, no bar or ETA
-        self._task = self._progress.add_task(f"Uploading {instances} images", total=size or None)
+        label = ngettext("Uploading {n} image", "Uploading {n} images", instances)
+        self._task = self._progress.add_task(label.format(n=instances), total=size or None)
 
     def advanced(self, size: int) -> None:
         if self._task is not None:

@@ -19,7 +19,9 @@ from ortif_cli.api.models import (
     Patient,
     Professional,
     Step,
+    status_label,
 )
+from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui.console import Output
 from ortif_cli.ui.rows import Column
 
@@ -29,19 +31,32 @@ if TYPE_CHECKING:
     from ortif_cli.dossiers import DossierRequest
     from ortif_cli.invitations import Contact
 
-NOTIFICATION_TEXT = {
-    "dossier_sent": "sent you dossier",
-    "dossier_acknowledged": "acknowledged dossier",
-    "step_added": "added a step to dossier",
-    "invitation_used": "opened, as a guest, dossier",
-}
-STEP_TITLES = {
-    "request": "Request [Demande]",
-    "ack": "Acknowledgement of receipt [Accusé de réception]",
-    "answer": "Answer [Réponse]",
-    "second-opinion": "Second opinion request [Demande d'avis complémentaire]",
-    "info": "Further information [Informations complémentaires]",
-}
+
+def notification_verb(kind: str, actor: str) -> str:
+    """`actor` and what they did, up to the dossier's number (which follows)."""
+    texts = {
+        "dossier_sent": _("{actor} sent you dossier"),
+        "dossier_acknowledged": _("{actor} acknowledged dossier"),
+        "step_added": _("{actor} added a step to dossier"),
+        "invitation_used": _("{actor} opened, as a guest, dossier"),
+    }
+    return texts.get(kind, "{actor} " + kind).format(actor=actor)
+
+
+def step_title(kind: str) -> str:
+    titles = {
+        "request": _("Request [Demande]"),
+        "ack": _("Acknowledgement of receipt [Accusé de réception]"),
+        "answer": _("Answer [Réponse]"),
+        "second-opinion": _("Second opinion request [Demande d'avis complémentaire]"),
+        "info": _("Further information [Informations complémentaires]"),
+    }
+    return titles.get(kind, kind)
+
+
+def field(label: str, value: object, width: int = 9) -> str:
+    """`label: value`, the values of a block aligned (`label` already translated)."""
+    return f"{label + ':':<{width}} {value}"
 
 
 def day(value: date | datetime | None) -> str:
@@ -53,75 +68,90 @@ def day(value: date | datetime | None) -> str:
 
 
 def patient_line(patient: Patient) -> str:
-    first = f" {patient.first_name}" if patient.first_name else ""
-    born = f", born {day(patient.birth_date)}" if patient.birth_date else ""
-    return f"{patient.last_name}{first} ({patient.identifier}{born})"
+    name = " ".join(filter(None, [patient.last_name, patient.first_name]))
+    if patient.birth_date:
+        return _("{name} ({identifier}, born {born})").format(
+            name=name, identifier=patient.identifier, born=day(patient.birth_date)
+        )
+    return f"{name} ({patient.identifier})"
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+    return _("{size:.1f} MB").format(size=size / 1e6)
 
 
 def whoami(output: Output, me: Me, profile: str, server: str) -> None:
     output.data(f"{me.user.display_name} ({me.user.username})")
-    output.data(f"profile: {profile}")
-    output.data(f"server:  {server}")
+    output.data(field(_("profile"), profile, 7))
+    output.data(field(_("server"), server, 7))
     for community in me.communities:
-        output.data(f"community: {community.path}")
+        output.data(field(_("community"), community.path, 7))
 
 
 def directory(output: Output, found: Directory) -> None:
-    table = Table("kind", "name", "username", "communities", box=None)
+    table = Table(_("kind"), _("name"), _("username"), _("communities"), box=None)
     for community in found.communities:
-        table.add_row("community", community.path, "", "")
+        table.add_row(_("community"), community.path, "", "")
     for person in found.professionals:
         paths = ", ".join(c.path for c in person.communities)
-        table.add_row("person", person.user.display_name, person.user.username, paths)
+        table.add_row(_("person"), person.user.display_name, person.user.username, paths)
     output.out.print(table)
 
 
 def dossier_table(output: Output, dossiers: Sequence[Dossier]) -> None:
-    table = Table("id", "status", "patient", "to", "from", "exams", "created", "", box=None)
+    headers = [_("id"), _("status"), _("patient"), _("to"), _("from"), _("exams"), _("created")]
+    table = Table(*headers, "", box=None)
     for d in dossiers:
         table.add_row(
             str(d.id),
-            d.status,
+            status_label(d.status),
             Text(patient_line(d.patient)),
             Text(", ".join(c.label for c in d.correspondents)),
             Text(d.owner.display_name),
             str(d.exam_count),
             day(d.created_at),
-            "new" if d.unread else "",
+            _("new") if d.unread else "",
         )
     output.out.print(table)
 
 
 def dossier_detail(output: Output, d: Dossier) -> None:
     """The dossier as a timeline: who sent what to whom, then each step in order."""
-    output.data(f"Dossier {d.id} · {d.type} · {d.status}")
-    output.data(f"patient:  {patient_line(d.patient)}")
-    output.data(f"from:     {d.owner.display_name} ({d.owner.username})")
-    output.data(f"to:       {', '.join(c.label for c in d.correspondents)}")
-    visibility = d.community.path if d.community else "only me and the correspondents"
-    output.data(f"visible:  {visibility}")
-    dates = [("created", d.created_at), ("sent", d.sent_at), ("closed", d.closed_at)]
-    output.data("          " + " · ".join(f"{what} {day(when)}" for what, when in dates if when))
+    output.data(
+        _("Dossier {id} · {type} · {status}").format(
+            id=d.id, type=d.type, status=status_label(d.status)
+        )
+    )
+    output.data(field(_("patient"), patient_line(d.patient)))
+    output.data(field(_("from"), f"{d.owner.display_name} ({d.owner.username})"))
+    output.data(field(_("to"), ", ".join(c.label for c in d.correspondents)))
+    visibility = d.community.path if d.community else _("only me and the correspondents")
+    output.data(field(_("visible"), visibility))
+    dates = [
+        (_("created {when}"), d.created_at),
+        (_("sent {when}"), d.sent_at),
+        (_("closed {when}"), d.closed_at),
+    ]
+    output.data(
+        "          " + " · ".join(what.format(when=day(when)) for what, when in dates if when)
+    )
     for step in d.steps:
         step_block(output, step)
 
 
 def step_block(output: Output, step: Step) -> None:
-    title = STEP_TITLES.get(step.kind, step.kind)
-    output.data(f"\n{day(step.created_at)}  {title}, by {step.author_name}")
+    title = _("{title}, by {author}").format(title=step_title(step.kind), author=step.author_name)
+    output.data(f"\n{day(step.created_at)}  {title}")
     if step.comment:
         for line in step.comment.splitlines():
             output.data(f"    {line}")
     if step.correspondents:
-        output.data(f"    asked: {', '.join(c.label for c in step.correspondents)}")
+        asked = ", ".join(c.label for c in step.correspondents)
+        output.data("    " + _("asked: {correspondents}").format(correspondents=asked))
     for exam in step.exams:
-        output.data(f"    exam: {exam_line(exam)}")
+        output.data("    " + _("exam: {exam}").format(exam=exam_line(exam)))
     for document in step.documents:
-        output.data(f"    document: {document_line(document)}")
+        output.data("    " + _("document: {document}").format(document=document_line(document)))
 
 
 def document_line(document: Document) -> str:
@@ -130,44 +160,47 @@ def document_line(document: Document) -> str:
 
 def exam_line(exam: Exam) -> str:
     what = " ".join(filter(None, [",".join(exam.modalities), exam.study_description]))
-    return (
-        f"{what or 'study'} of {day(exam.study_date) or 'unknown date'}, "
-        f"{exam.instance_count} images, {megabytes(exam.size_bytes)} "
-        f"({exam.study_instance_uid})"
+    images = ngettext("{n} image", "{n} images", exam.instance_count).format(n=exam.instance_count)
+    return _("{what} of {date}, {images}, {size} ({uid})").format(
+        what=what or _("study"),
+        date=day(exam.study_date) or _("unknown date"),
+        images=images,
+        size=megabytes(exam.size_bytes),
+        uid=exam.study_instance_uid,
     )
 
 
 def notifications(output: Output, items: Sequence[Notification]) -> None:
     if not items:
-        output.message("No notifications.")
+        output.message(_("No notifications."))
         return
-    table = Table("id", "when", "what", "dossier", "", box=None)
+    table = Table(_("id"), _("when"), _("what"), _("dossier"), "", box=None)
     for n in items:
         what = notification_text(n)
         table.add_row(
-            str(n.id), day(n.created_at), Text(what), str(n.dossier_id), "" if n.read else "new"
+            str(n.id), day(n.created_at), Text(what), str(n.dossier_id), "" if n.read else _("new")
         )
     output.out.print(table)
 
 
 def notification_text(n: Notification) -> str:
-    text = f"{n.actor_name} {NOTIFICATION_TEXT.get(n.kind, n.kind)}"
+    text = notification_verb(n.kind, n.actor_name)
     if n.kind == "step_added" and n.step_kind:
-        text += f" ({STEP_TITLES.get(n.step_kind, n.step_kind)})"
+        text += f" ({step_title(n.step_kind)})"
     return text
 
 
 def notification_line(n: Notification) -> str:
     """One line for `notifications --watch`: when, who did what, on which dossier."""
-    line = f"{day(n.created_at)}  {n.actor_name} {NOTIFICATION_TEXT.get(n.kind, n.kind)}"
-    line += f" {n.dossier_id}"
+    line = f"{day(n.created_at)}  {notification_verb(n.kind, n.actor_name)} {n.dossier_id}"
     if n.kind == "step_added" and n.step_kind:
-        line += f": {STEP_TITLES.get(n.step_kind, n.step_kind)}"
+        line += f": {step_title(n.step_kind)}"
     return line
 
 
 def professionals(output: Output, found: Sequence[Professional]) -> None:
-    table = Table("#", "name", "profession", "communities", "email", "phone", box=None)
+    headers = [_("name"), _("profession"), _("communities"), _("email"), _("phone")]
+    table = Table("#", *headers, box=None)
     for number, person in enumerate(found, start=1):
         paths = ", ".join(c.path for c in person.communities)
         table.add_row(
@@ -182,97 +215,129 @@ def professionals(output: Output, found: Sequence[Professional]) -> None:
 
 
 def patients(output: Output, found: Sequence[Patient]) -> None:
-    table = Table("name", "identifier", "born", "sex", box=None)
+    table = Table(_("name"), _("identifier"), _("born"), _("sex"), box=None)
     for p in found:
         name = " ".join(filter(None, [p.last_name, p.first_name]))
         table.add_row(Text(name), Text(p.identifier), day(p.birth_date), p.sex or "")
     output.out.print(table)
 
 
-DOSSIER_COLUMNS: list[Column[Dossier]] = [
-    Column("id", "id", lambda d: d.id),
-    Column("status", "status", lambda d: d.status),
-    Column("patient", "patient", lambda d: patient_line(d.patient)),
-    Column("to", "to", lambda d: ", ".join(c.label for c in d.correspondents)),
-    Column("from", "from", lambda d: d.owner.display_name),
-    Column("exams", "exams", lambda d: d.exam_count),
-    Column("created_at", "created", lambda d: d.created_at),
-    Column("unread", "unread", lambda d: d.unread),
-]
+def dossier_columns() -> list[Column[Dossier]]:
+    """The columns of `dossier list`, headed in the current language."""
+    return [
+        Column("id", _("id"), lambda d: d.id),
+        Column("status", _("status"), lambda d: d.status, shown=lambda d: status_label(d.status)),
+        Column("patient", _("patient"), lambda d: patient_line(d.patient)),
+        Column("to", _("to"), lambda d: ", ".join(c.label for c in d.correspondents)),
+        Column("from", _("from"), lambda d: d.owner.display_name),
+        Column("exams", _("exams"), lambda d: d.exam_count),
+        Column("created_at", _("created"), lambda d: d.created_at),
+        Column("unread", _("unread"), lambda d: d.unread),
+    ]
 
 
 def study_line(study: StudyOnDisk) -> str:
     what = " ".join(filter(None, [",".join(study.modalities), study.study_description]))
     patient = study.patient
     who = " ".join(filter(None, [patient.last_name, patient.first_name]))
-    return (
-        f"{day(study.study_date) or 'undated'}  {what or 'study'}  {who} ({patient.patient_id}), "
-        f"{len(study.instances)} images, {megabytes(study.total_bytes)}"
+    count = len(study.instances)
+    images = ngettext("{n} image", "{n} images", count).format(n=count)
+    return _("{date}  {what}  {who} ({patient_id}), {images}, {size}").format(
+        date=day(study.study_date) or _("undated"),
+        what=what or _("study"),
+        who=who,
+        patient_id=patient.patient_id,
+        images=images,
+        size=megabytes(study.total_bytes),
     )
 
 
 def request_summary(output: Output, request: DossierRequest) -> None:
     """What `dossier create` is about to do, on stderr, before Send / Draft / Cancel."""
     say = output.err.print
-    say("\n[bold]Summary[/bold]")
-    say(f"  visible:        {request.community.path if request.community else 'only me'}")
-    say(Text(f"  correspondents: {', '.join(c.label for c in request.correspondents)}"))
-    say(Text(f"  patient:        {patient_line(request.patient)}"))
+    say(Text("\n" + _("Summary"), style="bold"))
+    visible = request.community.path if request.community else _("only me")
+    say(Text("  " + field(_("visible"), visible, 15)))
+    correspondents = ", ".join(c.label for c in request.correspondents)
+    say(Text("  " + field(_("correspondents"), correspondents, 15)))
+    say(Text("  " + field(_("patient"), patient_line(request.patient), 15)))
     if request.comment:
-        say(Text(f"  comment:        {request.comment}"))
+        say(Text("  " + field(_("comment"), request.comment, 15)))
     for folder in request.exam_dirs:
-        say(Text(f"  exams from:     {folder}"))
+        say(Text("  " + field(_("exams from"), folder, 15)))
     if request.exam_sources:
-        say(f"  exams:          {len(request.exam_sources)} selection(s)")
+        n = len(request.exam_sources)
+        selections = ngettext("{n} selection", "{n} selections", n).format(n=n)
+        say(Text("  " + field(_("exams"), selections, 15)))
     for path in request.attachments:
-        say(Text(f"  document:       {path.name}"))
+        say(Text("  " + field(_("document"), path.name, 15)))
     say("")
 
 
 def ack_screen(output: Output, d: Dossier) -> None:
     """What an acknowledgement of receipt confirms, on stderr (the prompt's side)."""
     say = output.err.print
-    say(Text(f"Dossier {d.id} from {d.owner.display_name}, {d.status}"))
-    say(Text(f"  patient: {patient_line(d.patient)}"))
+    heading = _("Dossier {id} from {owner}, {status}")
+    say(Text(heading.format(id=d.id, owner=d.owner.display_name, status=status_label(d.status))))
+    say(Text("  " + field(_("patient"), patient_line(d.patient))))
     exams = [e for step in d.steps for e in step.exams]
     for exam in exams:
-        say(Text(f"  exam:     {exam_line(exam)}"))
+        say(Text("  " + field(_("exam"), exam_line(exam))))
     for document in d.documents:
-        say(Text(f"  document: {document_line(document)}"))
+        say(Text("  " + field(_("document"), document_line(document))))
     if not exams and not d.documents:
-        say("  (no exam nor document)")
+        say(Text("  " + _("(no exam nor document)")))
 
 
 def invitation_screen(output: Output, contact: Contact, dossier_id: int) -> None:
     """The confirmation screen of `ortif invite` [Inviter un correspondant]."""
     say = output.err.print
-    say(Text(f"You are inviting this person to take part in dossier {dossier_id}:"))
-    say(Text(f"  last name:  {contact.last_name}"))
-    say(Text(f"  first name: {contact.first_name}"))
-    say(Text(f"  email:      {contact.email or '-'}"))
-    say(Text(f"  phone:      {contact.phone or '-'}"))
+    intro = _("You are inviting this person to take part in dossier {id}:")
+    say(Text(intro.format(id=dossier_id)))
+    say(Text("  " + field(_("last name"), contact.last_name, 11)))
+    say(Text("  " + field(_("first name"), contact.first_name, 11)))
+    say(Text("  " + field(_("email"), contact.email or "-", 11)))
+    say(Text("  " + field(_("phone"), contact.phone or "-", 11)))
     if contact.enrs_login:
-        say(Text(f"  ENRS login: {contact.enrs_login}"))
-    say("Check the email address and the phone number: the link and the access code go there.")
+        say(Text("  " + field(_("ENRS login"), contact.enrs_login, 11)))
     say(
-        "Reminder: invitations go to health professionals, and the inviter is responsible "
-        "for what the guest does."
+        Text(
+            _(
+                "Check the email address and the phone number: "
+                "the link and the access code go there."
+            )
+        )
+    )
+    say(
+        Text(
+            _(
+                "Reminder: invitations go to health professionals, and the inviter is "
+                "responsible for what the guest does."
+            )
+        )
     )
 
 
-NOTIFICATION_COLUMNS: list[Column[Notification]] = [
-    Column("id", "id", lambda n: n.id),
-    Column("created_at", "when", lambda n: n.created_at),
-    Column("what", "what", notification_text),
-    Column("dossier_id", "dossier", lambda n: n.dossier_id),
-    Column("read", "read", lambda n: n.read),
-]
+def notification_columns() -> list[Column[Notification]]:
+    """The columns of `notifications`, headed in the current language."""
+    return [
+        Column("id", _("id"), lambda n: n.id),
+        Column("created_at", _("when"), lambda n: n.created_at),
+        Column("what", _("what"), notification_text),
+        Column("dossier_id", _("dossier"), lambda n: n.dossier_id),
+        Column("read", _("read"), lambda n: n.read),
+    ]
 
 
 def study_match_line(m: StudyMatch) -> str:
     what = " ".join(filter(None, [",".join(m.modalities), m.description]))
-    count = f", {m.instance_count} images" if m.instance_count else ""
-    return (
-        f"{day(m.study_date) or 'undated'}  {what or 'study'}  "
-        f"{m.patient_name.replace('^', ' ')} ({m.patient_id}){count}"
+    line = _("{date}  {what}  {who} ({patient_id})").format(
+        date=day(m.study_date) or _("undated"),
+        what=what or _("study"),
+        who=m.patient_name.replace("^", " "),
+        patient_id=m.patient_id,
     )
+    if m.instance_count:
+        n = m.instance_count
+        line += ", " + ngettext("{n} image", "{n} images", n).format(n=n)
+    return line

@@ -20,9 +20,10 @@ A list command describes its columns once and hands its rows over:
         empty=_("No dossiers."),
     )
 
-- `Column(key, header, value)`: `key` is the CSV header (snake_case, stable like the
-  JSON keys), `header` the translated table heading, `value(row)` the cell: str, int,
-  float, bool, date, datetime or None.
+- `Column(key, header, value, shown=None)`: `key` is the CSV header (snake_case, stable
+  like the JSON keys), `header` the translated table heading, `value(row)` the cell: str,
+  int, float, bool, date, datetime or None. `shown(row)`, if given, is the table's text
+  instead (a translated status, say), while CSV keeps `value`.
 - Table (the default): a rich table on stdout; dates as `ui.dates.format_date`
   (dd/mm/yyyy in French, yyyy-mm-dd in English), datetimes as `format_time` (local time),
   None as empty, text never markup-interpreted. `empty` (if given) goes to stderr
@@ -61,6 +62,10 @@ class Column(Generic[Row]):
     key: str
     header: str
     value: Callable[[Row], Cell]
+    shown: Callable[[Row], str] | None = None
+
+    def table_text(self, row: Row) -> str:
+        return self.shown(row) if self.shown else table_cell(self.value(row))
 
 
 class RowFormat(Enum):
@@ -141,5 +146,5 @@ def table(columns: Sequence[Column[Row]], rows: Sequence[Row]) -> Any:
 
     grid = Table(*(c.header for c in columns), box=None)
     for row in rows:
-        grid.add_row(*(Text(table_cell(c.value(row))) for c in columns))
+        grid.add_row(*(Text(c.table_text(row)) for c in columns))
     return grid

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ortif_cli.dicom.sample import write_sample_study
 from ortif_cli.i18n import LOCALE_DIR, current_language
 from ortif_cli.localserver import free_port
 from ortif_cli.ui.dates import format_date, format_time
-from tests.conftest import Ortif
+from tests.conftest import REQUESTER, Ortif
 
 LOCALE_VARS = ("ORTIF_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -73,6 +74,73 @@ def test_generic_errors_in_french(lang: pytest.MonkeyPatch) -> None:
     assert "Vous n'êtes pas connecté" in not_signed_in.stderr
 
 
+TO_OUTSIDER = "Clinique du Parc/Cardiologie/DOE"  # its notifications bother no other test
+PATIENT = (
+    "--patient-name",
+    "LEFÈVRE",
+    "--patient-id",
+    "PID-FR1",
+    "--patient-birth-date",
+    "1970-02-14",
+)
+
+
+def test_identity_mismatch_in_french(
+    ortif: Ortif, lang: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    write_sample_study(
+        tmp_path / "cd", patient_name="MARTIN^Paul", patient_id="PID-FR1", birth_date="19700214"
+    )
+    ortif.login(REQUESTER)
+    lang.setenv("ORTIF_LANG", "fr")
+    result = ortif(
+        "dossier", "create", "--to", TO_OUTSIDER, *PATIENT, "--exam-dir", str(tmp_path / "cd")
+    )
+    assert result.exit_code == 6, result.stderr
+    assert "ortif: error: L'étude " in result.stderr
+    assert "ne concerne pas le patient de ce télédossier" in result.stderr
+    assert (
+        "hint: Vérifiez que vous avez choisi le bon examen et le bon télédossier" in result.stderr
+    )
+
+
+def test_closed_dossier_and_dossier_list_in_french(
+    ortif: Ortif, lang: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    write_sample_study(
+        tmp_path / "cd", patient_name="LEFEVRE^Anne", patient_id="PID-FR2", birth_date="19700214"
+    )
+    ortif.login(REQUESTER)
+    patient = ("--patient-name", "LEFEVRE", "--patient-id", "PID-FR2")
+    created = ortif("--json", "dossier", "create", "--to", TO_OUTSIDER, *patient, "--draft")
+    assert created.exit_code == 0, created.stderr
+    dossier = str(created.json()["id"])
+    assert ortif("dossier", "cancel", dossier).exit_code == 0
+    lang.setenv("ORTIF_LANG", "fr")
+
+    refused = ortif("exam", "add", dossier, "--dir", str(tmp_path / "cd"))
+    assert refused.exit_code == 6, refused.stderr
+    assert f"ortif: error: Le télédossier {dossier} est annulé" in refused.stderr
+    assert "hint: Créez un nouveau télédossier pour ces images." in refused.stderr
+
+    listed = ortif("dossier", "list", "--patient", "PID-FR2")
+    assert listed.exit_code == 0, listed.stderr
+    header = listed.stdout.splitlines()[0].split()
+    assert header[:7] == [
+        "id",
+        "statut",
+        "patient",
+        "correspondants",
+        "requérant",
+        "examens",
+        "créé",
+    ]
+    assert "annulé" in listed.stdout
+    as_csv = ortif("dossier", "list", "--patient", "PID-FR2", "--csv")
+    assert as_csv.stdout.splitlines()[0].startswith("id,status,patient,to,from,exams,created_at")
+    assert ",cancelled," in as_csv.stdout
+
+
 def test_dates_follow_the_language(lang: pytest.MonkeyPatch) -> None:
     day = date(1970, 2, 14)
     moment = datetime(2026, 11, 26, 15, 52, tzinfo=timezone.utc)
@@ -91,9 +159,14 @@ def test_compiled_catalog_is_current(tmp_path: Path) -> None:
 
     po_path = LOCALE_DIR / "fr" / "LC_MESSAGES" / "ortif.po"
     with po_path.open("rb") as po, po_path.with_suffix(".mo").open("rb") as mo:
-        written = {m.id: m.string for m in read_po(po) if m.id and m.string and not m.fuzzy}
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+        written = {key(m.id): key(m.string) for m in read_po(po) if m.id and not m.fuzzy}
+        compiled = {key(m.id): key(m.string) for m in read_mo(mo) if m.id}
     assert written == compiled
+
+
+def key(text: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
+    """A message id or string; plural ones (lists or tuples) as tuples."""
+    return text if isinstance(text, str) else tuple(text)
 
 
 def test_catalog_is_package_data(tmp_path: Path) -> None:
