@@ -4,30 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from ortif_cli.api.models import UserRef
-
-Json = dict[str, Any]
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True)
-class Guest:
-    id: int
-    last_name: str
-    first_name: str
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.last_name} {self.first_name}".strip()
-
-    @classmethod
-    def from_json(cls, data: Json) -> Guest:
-        return cls(data["id"], data["last_name"], data["first_name"])
+from ortif_cli.api.models import Guest, Json, UserRef, parse_time
 
 
 @dataclass(frozen=True)
@@ -47,8 +25,8 @@ class SessionTokens:
         return cls(
             access_token=data["access_token"],
             refresh_token=data.get("refresh_token"),
-            expires_at=_time(data.get("expires_at")),
-            refresh_expires_at=_time(data.get("refresh_expires_at")),
+            expires_at=parse_time(data.get("expires_at")),
+            refresh_expires_at=parse_time(data.get("refresh_expires_at")),
             user=UserRef.from_json(data["user"]) if data.get("user") else None,
             guest=Guest.from_json(data["guest"]) if data.get("guest") else None,
             dossier_id=data.get("dossier_id"),
@@ -70,7 +48,7 @@ class TokenInfo:
     def from_json(cls, data: Json) -> TokenInfo:
         return cls(
             kind=data["kind"],
-            expires_at=_time(data.get("expires_at")),
+            expires_at=parse_time(data.get("expires_at")),
             user=UserRef.from_json(data["user"]) if data.get("user") else None,
             guest=Guest.from_json(data["guest"]) if data.get("guest") else None,
             dossier_id=data.get("dossier_id"),
@@ -92,9 +70,9 @@ class PersonalToken:
         return cls(
             id=data["id"],
             name=data["name"],
-            created_at=_time(data.get("created_at")),
-            expires_at=_time(data.get("expires_at")),
-            last_used_at=_time(data.get("last_used_at")),
+            created_at=parse_time(data.get("created_at")),
+            expires_at=parse_time(data.get("expires_at")),
+            last_used_at=parse_time(data.get("last_used_at")),
             revoked=bool(data.get("revoked", False)),
         )
 

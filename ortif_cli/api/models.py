@@ -11,7 +11,7 @@ from ortif_cli.i18n import _
 Json = dict[str, Any]
 
 
-def _time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
@@ -239,7 +239,7 @@ class Document:
             media_type=data.get("media_type") or "application/octet-stream",
             size=data["size"],
             sha256=data["sha256"],
-            created_at=_time(data.get("created_at")),
+            created_at=parse_time(data.get("created_at")),
         )
 
 
@@ -258,6 +258,15 @@ class Guest:
         return cls(data["id"], data["last_name"], data["first_name"])
 
 
+def person_name(user: UserRef | None, guest: Guest | None, unknown: str) -> str:
+    """Who did something: a user, a guest (so marked), or `unknown`."""
+    if user is not None:
+        return user.display_name
+    if guest is not None:
+        return _("{name} (guest)").format(name=guest.display_name)
+    return unknown
+
+
 @dataclass(frozen=True)
 class Step:
     id: int
@@ -272,11 +281,7 @@ class Step:
 
     @property
     def author_name(self) -> str:
-        if self.author is not None:
-            return self.author.display_name
-        if self.guest_author is not None:
-            return _("{name} (guest)").format(name=self.guest_author.display_name)
-        return _("unknown")
+        return person_name(self.author, self.guest_author, _("unknown"))
 
     @classmethod
     def from_json(cls, data: Json) -> Step:
@@ -340,12 +345,12 @@ class Dossier:
             correspondents=tuple(CorrespondentRef.from_json(c) for c in data["correspondents"]),
             patient=Patient.from_json(data["patient"]),
             created_at=datetime.fromisoformat(data["created_at"]),
-            sent_at=_time(data.get("sent_at")),
-            closed_at=_time(data.get("closed_at")),
+            sent_at=parse_time(data.get("sent_at")),
+            closed_at=parse_time(data.get("closed_at")),
             steps=steps,
             exam_count=exam_count,
             unread=bool(data.get("unread", False)),
-            updated_at=_time(data.get("updated_at")),
+            updated_at=parse_time(data.get("updated_at")),
         )
 
     @property
@@ -372,11 +377,7 @@ class Notification:
 
     @property
     def actor_name(self) -> str:
-        if self.actor is not None:
-            return self.actor.display_name
-        if self.guest_actor is not None:
-            return _("{name} (guest)").format(name=self.guest_actor.display_name)
-        return _("A guest")
+        return person_name(self.actor, self.guest_actor, _("A guest"))
 
     @classmethod
     def from_json(cls, data: Json) -> Notification:

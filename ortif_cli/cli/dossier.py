@@ -291,7 +291,7 @@ def pull(
     """
     from ortif_cli.pull import pull as pull_dossier
     from ortif_cli.pull import store_to_pacs
-    from ortif_cli.ui.downloads import DownloadProgress
+    from ortif_cli.ui.progress import DownloadProgress
 
     app_ = app_context(ctx)
     with contextlib.ExitStack() as stack:

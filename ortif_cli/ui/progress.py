@@ -1,8 +1,9 @@
-"""The transfer progress display: instances, MB, MB/s and ETA, on a terminal only."""
+"""Progress displays of uploads and downloads: MB, MB/s and ETA, on a terminal only."""
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TypeVar
 
 from rich.progress import (
     BarColumn,
@@ -16,9 +17,11 @@ from rich.progress import (
 from ortif_cli.i18n import ngettext
 from ortif_cli.ui.console import Output
 
+P = TypeVar("P", bound="ByteProgress")
 
-class TransferProgress:
-    """A TransferObserver that draws a rich progress bar on stderr when it is a terminal."""
+
+class ByteProgress:
+    """A rich progress bar of bytes (MB, MB/s, ETA) on stderr, on a terminal and without -q."""
 
     def __init__(self, output: Output) -> None:
         enabled = output.err.is_terminal and not output.quiet
@@ -34,7 +37,7 @@ class TransferProgress:
         )
         self._task: TaskID | None = None
 
-    def __enter__(self) -> TransferProgress:
+    def __enter__(self: P) -> P:
         self._progress.start()
         return self
 
@@ -43,11 +46,29 @@ class TransferProgress:
     ) -> None:
         self._progress.stop()
 
-    def uploading(self, instances: int, size: int) -> None:
-        # size 0: not known in advance (a PACS study): bytes and speed, no bar or ETA
-        label = ngettext("Uploading {n} image", "Uploading {n} images", instances)
-        self._task = self._progress.add_task(label.format(n=instances), total=size or None)
+    def begin(self, label: str, size: int) -> None:
+        """A new bar; size 0 means not known in advance: bytes and speed, no bar or ETA."""
+        self._task = self._progress.add_task(label, total=size or None)
 
-    def advanced(self, size: int) -> None:
+    def advance(self, size: int) -> None:
         if self._task is not None:
             self._progress.advance(self._task, size)
+
+
+class TransferProgress(ByteProgress):
+    """The TransferObserver of uploads (a PACS study's size is not known in advance)."""
+
+    def uploading(self, instances: int, size: int) -> None:
+        label = ngettext("Uploading {n} image", "Uploading {n} images", instances)
+        self.begin(label.format(n=instances), size)
+
+    def advanced(self, size: int) -> None:
+        self.advance(size)
+
+
+class DownloadProgress(ByteProgress):
+    """The progress of `dossier pull`."""
+
+    def start(self, files: int, size: int) -> None:
+        label = ngettext("Downloading {n} file", "Downloading {n} files", files)
+        self.begin(label.format(n=files), size)
