@@ -17,7 +17,7 @@ Sources (issue 6), for `ortif exam add` and for other commands:
 
 A PACS study is retrieved (C-GET of what the platform lacks, over two associations, or
 C-MOVE to our Storage SCP) into a private staging folder and uploaded while it arrives
-(a bounded queue, UPLOAD_CONNECTIONS STOW-RS connections, retries with backoff); staged
+(a bounded queue, PIPELINE_CONNECTIONS STOW-RS connections, retries with backoff); staged
 files are removed at the end, whatever happens. Errors: IdentityMismatch (exit 6),
 ConnectionFailure (7), PartialTransfer (8: run the same command again to resume).
 """
@@ -40,7 +40,7 @@ from typing import Protocol
 
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.dicomweb import search_studies
-from ortif_cli.api.models import Dossier, Patient
+from ortif_cli.api.models import Dossier, Patient, status_label
 from ortif_cli.api.stow import ServerFailure, UploadItem, UploadOutcome, batches, store_batch
 from ortif_cli.dicom.dicomdir import scan_source
 from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare, same_name
@@ -79,6 +79,7 @@ from ortif_cli.errors import (
     RuleError,
     UsageError,
 )
+from ortif_cli.i18n import _, ngettext
 from ortif_cli.pacs_nodes import PacsNode
 from ortif_cli.settings import staging_root
 
@@ -146,7 +147,7 @@ def prepare_folders(folders: Iterable[Path]) -> PreparedExams:
     errors: list[FileError] = []
     for folder in folders:
         if not folder.is_dir():
-            raise NotFoundError(f"No folder at {folder}.")
+            raise NotFoundError(_("No folder at {folder}.").format(folder=folder))
         scan = scan_folder(folder)
         skipped += scan.skipped
         errors += scan.errors
@@ -154,7 +155,7 @@ def prepare_folders(folders: Iterable[Path]) -> PreparedExams:
             seen.setdefault(instance.sop_instance_uid, instance)
     if not seen:
         names = ", ".join(str(f) for f in folders)
-        raise NotFoundError(f"No DICOM file found in {names}.")
+        raise NotFoundError(_("No DICOM file found in {names}.").format(names=names))
     return PreparedExams(group_studies(list(seen.values())), skipped, errors)
 
 
@@ -176,18 +177,25 @@ def check_identity(studies: Sequence[StudyOnDisk], patient: Patient) -> list[Fie
     for study in studies:
         check = compare(expected, study.patient)
         if not check.ok:
-            raise IdentityMismatch(_mismatch_message(study, check.mismatches), _IDENTITY_HINT)
+            raise IdentityMismatch(_mismatch_message(study, check.mismatches), identity_hint())
         warnings += check.warnings
     return warnings
 
 
-_IDENTITY_HINT = "Check that you picked the right exam and the right dossier; nothing was uploaded."
+def identity_hint() -> str:
+    return _("Check that you picked the right exam and the right dossier; nothing was uploaded.")
 
 
 def _mismatch_message(study: StudyOnDisk, diffs: Sequence[FieldDiff]) -> str:
     lines = [
-        f"The study {study.study_instance_uid} is not this dossier's patient:",
-        *(f"  {d.field}: dossier {d.expected!r}, study {d.found!r}" for d in diffs),
+        _("The study {uid} is not this dossier's patient:").format(uid=study.study_instance_uid),
+        *(
+            "  "
+            + _("{field}: dossier {expected!r}, study {found!r}").format(
+                field=d.field, expected=d.expected, found=d.found
+            )
+            for d in diffs
+        ),
     ]
     return "\n".join(lines)
 
@@ -195,8 +203,10 @@ def _mismatch_message(study: StudyOnDisk, diffs: Sequence[FieldDiff]) -> str:
 def ensure_open(dossier: Dossier) -> None:
     if dossier.status not in OPEN_STATUSES:
         raise RuleError(
-            f"Dossier {dossier.id} is {dossier.status}: it accepts no more exams.",
-            hint="Create a new dossier for these images.",
+            _("Dossier {id} is {status}: it accepts no more exams.").format(
+                id=dossier.id, status=status_label(dossier.status)
+            ),
+            hint=_("Create a new dossier for these images."),
         )
 
 
@@ -285,15 +295,19 @@ def attach_complete(client: PlatformClient, dossier_id: int, report: TransferRep
 def raise_if_failed(report: TransferReport) -> None:
     if report.missing and not report.failed:
         raise PartialTransfer(
-            "The retrieval was incomplete: " + "; ".join(report.missing) + ".",
-            hint="Run the same command again to resume; what arrived is not sent again.",
+            _("The retrieval was incomplete: {missing}.").format(missing="; ".join(report.missing)),
+            hint=_("Run the same command again to resume; what arrived is not sent again."),
         )
     if report.failed:
         first = report.failed[0]
+        n = len(report.failed)
         raise PartialTransfer(
-            f"{len(report.failed)} instance(s) did not reach the platform "
-            f"(first: {first.item.path}: {first.problem}).",
-            hint="Run the same command again to resume; what arrived is not sent again.",
+            ngettext(
+                "{n} instance did not reach the platform (first: {path}: {problem}).",
+                "{n} instances did not reach the platform (first: {path}: {problem}).",
+                n,
+            ).format(n=n, path=first.item.path, problem=first.problem),
+            hint=_("Run the same command again to resume; what arrived is not sent again."),
         )
 
 
@@ -309,6 +323,8 @@ def _study_of(report: TransferReport, sop_instance_uid: str) -> str:
 # ---------------------------------------------------------------------------------------
 QUEUE_SIZE = 64
 """Staged instances waiting for upload; a full queue slows the PACS down (back-pressure)."""
+PIPELINE_CONNECTIONS = 2
+"""Uploaders beside a retrieval: on two cores, more only add contention (bench/README.md)."""
 RETRIES = 4
 BACKOFF = 0.5
 
@@ -342,17 +358,20 @@ def resolve_source(source: ExamSource, client: PlatformClient | None = None) -> 
         studies = [m for folder in source.folders for m in list_studies(folder).studies]
         studies = [s for s in studies if uid is None or s.study_instance_uid == uid]
     elif uid is None:
-        raise UsageError("Say which study to take.", hint="Give --study UID (see `exam find`).")
+        raise UsageError(
+            _("Say which study to take."), hint=_("Give --study UID (see `exam find`).")
+        )
     elif source.kind == "pacs" and source.node is not None:
         studies = find_studies(source.node, StudyQuery(study_instance_uid=uid))
     elif source.kind == "local" and client is not None:
         params = qido_params(StudyQuery(study_instance_uid=uid))
         studies = [study_match_from_json(d) for d in search_studies(client, params)]
     else:
-        raise UsageError(f"Unknown exam source {source.kind!r}.")
+        raise UsageError(_("Unknown exam source {kind!r}.").format(kind=source.kind))
     if not studies:
         where = source.node.name if source.node else ", ".join(map(str, source.folders))
-        raise NotFoundError(f"No study {uid or ''} found in {where or 'the platform'}.".strip())
+        message = _("No study {uid} found in {where}.") if uid else _("No study found in {where}.")
+        raise NotFoundError(message.format(uid=uid, where=where or _("the platform")))
     return ResolvedSource(source, studies)
 
 
@@ -404,7 +423,7 @@ def prepare_sources(
                 seen.setdefault(instance.sop_instance_uid, instance)
     if not seen:
         names = ", ".join(str(f) for f in folders)
-        raise NotFoundError(f"No DICOM file found in {names}.")
+        raise NotFoundError(_("No DICOM file found in {names}.").format(names=names))
     return PreparedExams(group_studies(list(seen.values())), skipped, errors)
 
 
@@ -442,13 +461,14 @@ def _judge(
         return check.warnings
     if accept:
         return [*check.mismatches, *check.warnings]
-    raise IdentityMismatch(side_by_side(study_uid, expected, found), _ACCEPT_HINT)
+    raise IdentityMismatch(side_by_side(study_uid, expected, found), accept_hint())
 
 
-_ACCEPT_HINT = (
-    "Check the exam and the dossier; nothing was uploaded. If they really are the same "
-    'person, run again with --accept-identity "REASON".'
-)
+def accept_hint() -> str:
+    return _(
+        "Check the exam and the dossier; nothing was uploaded. If they really are the same "
+        'person, run again with --accept-identity "REASON".'
+    )
 
 
 def side_by_side(study_uid: str, expected: PatientIdentity, found: PatientIdentity) -> str:
@@ -460,12 +480,21 @@ def side_by_side(study_uid: str, expected: PatientIdentity, found: PatientIdenti
         ("identifier", expected.patient_id or "", found.patient_id or ""),
         ("INS", expected.ins_matricule or "", found.ins_matricule or ""),
     ]
-    width = max(len("dossier"), *(len(r[1]) for r in rows))
-    lines = [f"The study {study_uid} is not this dossier's patient:"]
-    lines.append(f"  {'':<11} {'dossier':<{width}}   study")
+    labels = {
+        "last name": _("last name"),
+        "first name": _("first name"),
+        "birth date": _("birth date"),
+        "identifier": _("identifier"),
+        "INS": "INS",
+    }
+    side = max(len(label) for label in labels.values())
+    dossier, study = _("dossier"), _("study")
+    width = max(len(dossier), *(len(r[1]) for r in rows))
+    lines = [_("The study {uid} is not this dossier's patient:").format(uid=study_uid)]
+    lines.append(f"  {'':<{side}} {dossier:<{width}}   {study}")
     for label, mine, theirs in rows:
         mark = "≠" if mine and theirs and not same_field(label, mine, theirs) else " "
-        lines.append(f"  {label:<11} {mine:<{width}} {mark} {theirs}")
+        lines.append(f"  {labels[label]:<{side}} {mine:<{width}} {mark} {theirs}")
     return "\n".join(lines)
 
 
@@ -490,7 +519,7 @@ def staging_dir(*key: str) -> Path:
 
 
 class _Pipeline:
-    """Staged instances flow through a bounded queue to UPLOAD_CONNECTIONS uploaders."""
+    """Staged instances flow through a bounded queue to PIPELINE_CONNECTIONS uploaders."""
 
     def __init__(
         self,
@@ -509,7 +538,7 @@ class _Pipeline:
         self.lock = threading.Lock()
         self.errors: list[BaseException] = []
         self.workers = [
-            threading.Thread(target=self._work, daemon=True) for _ in range(UPLOAD_CONNECTIONS)
+            threading.Thread(target=self._work, daemon=True) for _ in range(PIPELINE_CONNECTIONS)
         ]
 
     def start(self) -> None:
@@ -523,8 +552,10 @@ class _Pipeline:
         scan = FolderScan()
         read_into(scan, path)
         if not scan.instances:
-            reason = scan.errors[0].reason if scan.errors else "not a DICOM instance"
-            raise OrtifError(f"The PACS sent an unusable instance ({reason}).")
+            reason = scan.errors[0].reason if scan.errors else _("not a DICOM instance")
+            raise OrtifError(
+                _("The PACS sent an unusable instance ({reason}).").format(reason=reason)
+            )
         instance = scan.instances[0]
         self.report.identity_warnings += _check_instances([instance], self.expected, self.accept)
         with self.lock:
@@ -533,7 +564,7 @@ class _Pipeline:
         self.queue.put(instance)
 
     def finish(self) -> None:
-        for _ in self.workers:
+        for _worker in self.workers:
             self.queue.put(None)
         for worker in self.workers:
             worker.join()
@@ -589,7 +620,7 @@ class _Pipeline:
                     instance.path.unlink()
 
 
-BATCH_COUNT = 25
+BATCH_COUNT = 50
 
 
 def store_with_retries(
@@ -621,9 +652,10 @@ def _retrieve_and_upload(
     report = TransferReport([])
     for study in resolved.studies:
         uid = study.study_instance_uid
-        wanted = _missing_instances(client, node, uid, report)
+        held = _platform_holds(client, uid)
+        wanted = _missing_instances(client, node, uid, report) if held else None
         staging = staging_dir(node.name, node.host, str(node.port), uid)
-        pipeline = _Pipeline(client, expected, accept, observer, lookup=wanted is None)
+        pipeline = _Pipeline(client, expected, accept, observer, lookup=held and wanted is None)
         count = len(wanted) if wanted is not None else study.instance_count or 0
         observer.uploading(count, 0)
         pipeline.start()
@@ -641,6 +673,16 @@ def _retrieve_and_upload(
         if wanted is not None and not pipeline.instances and uid not in report.incomplete_studies:
             report.local_study_uids.append(uid)  # all there already: attach only
     return report
+
+
+def _platform_holds(client: PlatformClient, study_instance_uid: str) -> bool:
+    """Whether the platform holds any instance of the study that we may see (QIDO-RS).
+
+    When it holds none (the usual first transfer), there is nothing to skip: the study is
+    retrieved whole, without an IMAGE level C-FIND nor a lookup before each batch.
+    """
+    params = qido_params(StudyQuery(study_instance_uid=study_instance_uid))
+    return bool(search_studies(client, params, limit=1))
 
 
 def _missing_instances(
@@ -680,10 +722,12 @@ def _merge(
     received = len(pipeline.instances)
     if received < expected or got.failed:
         report.incomplete_studies.append(study.study_instance_uid)
-        report.missing += [
-            f"study {study.study_instance_uid}: {received} of {expected} instances received"
-            + (f", {got.failed} failed on the PACS" if got.failed else "")
-        ]
+        line = _("study {uid}: {received} of {expected} instances received").format(
+            uid=study.study_instance_uid, received=received, expected=expected
+        )
+        if got.failed:
+            line += ", " + _("{n} failed on the PACS").format(n=got.failed)
+        report.missing.append(line)
 
 
 def add_exams_from(

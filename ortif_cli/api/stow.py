@@ -16,6 +16,7 @@ from typing import BinaryIO
 from ortif_cli.api.client import PlatformClient, error_for_response, network_errors
 from ortif_cli.api.models import StoredInstance
 from ortif_cli.errors import OrtifError
+from ortif_cli.i18n import _
 
 CHUNK = 1 << 20
 STOW_PATH = "/dicomweb/studies"
@@ -66,10 +67,10 @@ class UploadOutcome:
         if self.error:
             return self.error
         if self.answer is None:
-            return "the platform did not report this instance"
+            return _("the platform did not report this instance")
         if self.answer.status == "refused":
-            return self.answer.reason or "refused by the platform"
-        return "the platform holds different bytes (SHA-256 mismatch)"
+            return self.answer.reason or _("refused by the platform")
+        return _("the platform holds different bytes (SHA-256 mismatch)")
 
 
 class _MultipartBody:
@@ -117,7 +118,9 @@ def store_batch(
     with network_errors(client.base_url):
         response = client.http.post(STOW_PATH, content=iter(body), headers=headers)
     if response.status_code >= 500:
-        raise ServerFailure(f"The platform failed ({response.status_code}).")
+        raise ServerFailure(
+            _("The platform failed ({status}).").format(status=response.status_code)
+        )
     if response.is_error and response.status_code not in (409,):
         raise error_for_response(response)
     answers = {

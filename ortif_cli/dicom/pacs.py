@@ -19,17 +19,20 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydicom import Dataset
 from pydicom.dataelem import RawDataElement
 from pydicom.filereader import read_file_meta_info
 
 from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.file_meta import file_header, plain_uids
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch, StudyQuery, name_pattern
 from ortif_cli.errors import ConnectionFailure, OrtifError, RuleError
+from ortif_cli.i18n import _
 from ortif_cli.pacs_nodes import PacsNode
 
 CONNECTION_TIMEOUT = 10.0
@@ -133,9 +136,12 @@ def _application_entity(node: PacsNode) -> Any:
 
 
 def _describe(node: PacsNode) -> str:
-    return (
-        f"the PACS {node.name} ({node.host}:{node.port}, called AE {node.called_ae_title}, "
-        f"calling AE {node.calling_ae_title})"
+    return _("the PACS {name} ({host}:{port}, called AE {called}, calling AE {calling})").format(
+        name=node.name,
+        host=node.host,
+        port=node.port,
+        called=node.called_ae_title,
+        calling=node.calling_ae_title,
     )
 
 
@@ -183,16 +189,20 @@ def associate(
         time.sleep(0.2 * 2**attempt)  # rejected for now (busy): try again shortly
     if assoc.is_rejected:
         raise AssociationRejected(
-            f"{_describe(node)} rejected the association.",
-            hint=f"Ask the PACS administrator to declare the AE title {node.calling_ae_title} "
-            f"(and check that {node.called_ae_title} is the PACS's AE title).",
+            _("{pacs} rejected the association.").format(pacs=_describe(node)),
+            hint=_(
+                "Ask the PACS administrator to declare the AE title {calling} "
+                "(and check that {called} is the PACS's AE title)."
+            ).format(calling=node.calling_ae_title, called=node.called_ae_title),
         )
     if not assoc.is_established and 0 in results:  # accepted, but with no usable context
         raise (refused or _no_context(node))()
     if not assoc.is_established:
         raise ConnectionFailure(
-            f"Cannot reach {_describe(node)}.",
-            hint=f"Check the host, port and network, then try `ortif pacs echo {node.name}`.",
+            _("Cannot reach {pacs}.").format(pacs=_describe(node)),
+            hint=_("Check the host, port and network, then try `ortif pacs echo {name}`.").format(
+                name=node.name
+            ),
         )
     try:
         yield assoc
@@ -208,8 +218,8 @@ def associate(
 def _no_context(node: PacsNode) -> Callable[[], OrtifError]:
     def error() -> OrtifError:
         return RuleError(
-            f"{_describe(node)} accepted none of the services asked for.",
-            hint="Check with the PACS administrator which services this AE title may use.",
+            _("{pacs} accepted none of the services asked for.").format(pacs=_describe(node)),
+            hint=_("Check with the PACS administrator which services this AE title may use."),
         )
 
     return error
@@ -217,9 +227,11 @@ def _no_context(node: PacsNode) -> Callable[[], OrtifError]:
 
 def _lost(node: PacsNode) -> ConnectionFailure:
     return ConnectionFailure(
-        f"{_describe(node)} aborted the association, or it was lost.",
-        hint=f"Check that the PACS lets {node.calling_ae_title} query and retrieve; then run "
-        "the same command again to resume (what already arrived is not sent twice).",
+        _("{pacs} aborted the association, or it was lost.").format(pacs=_describe(node)),
+        hint=_(
+            "Check that the PACS lets {calling} query and retrieve; then run "
+            "the same command again to resume (what already arrived is not sent twice)."
+        ).format(calling=node.calling_ae_title),
     )
 
 
@@ -233,7 +245,11 @@ def echo(node: PacsNode) -> float:
     if "Status" not in status:
         raise _lost(node)
     if status.Status != SUCCESS:
-        raise ConnectionFailure(f"{_describe(node)} answered C-ECHO with 0x{status.Status:04X}.")
+        raise ConnectionFailure(
+            _("{pacs} answered C-ECHO with 0x{status:04X}.").format(
+                pacs=_describe(node), status=status.Status
+            )
+        )
     return time.perf_counter() - started
 
 
@@ -266,12 +282,14 @@ def find_studies(node: PacsNode, query: StudyQuery) -> list[StudyMatch]:
         accepted = {c.abstract_syntax for c in assoc.accepted_contexts}
         models = [m for m in (STUDY_ROOT_FIND, PATIENT_ROOT_FIND) if m in accepted]
         if not models:
-            raise RuleError(f"{_describe(node)} refused both C-FIND information models.")
+            raise RuleError(
+                _("{pacs} refused both C-FIND information models.").format(pacs=_describe(node))
+            )
         for model in models:
             matches = _find(node, assoc, model, query)
             if matches is not None:
                 return matches
-    raise RuleError(f"{_describe(node)} refused the query.")
+    raise RuleError(_("{pacs} refused the query.").format(pacs=_describe(node)))
 
 
 def _find(node: PacsNode, assoc: Any, model: str, query: StudyQuery) -> list[StudyMatch] | None:
@@ -293,7 +311,11 @@ def _find(node: PacsNode, assoc: Any, model: str, query: StudyQuery) -> list[Stu
 
 
 def _refused(node: PacsNode, code: int) -> list[StudyMatch]:
-    raise RuleError(f"{_describe(node)} refused the query (status 0x{code:04X}).")
+    raise RuleError(
+        _("{pacs} refused the query (status 0x{status:04X}).").format(
+            pacs=_describe(node), status=code
+        )
+    )
 
 
 def _text(ds: Dataset, keyword: str, charsets: list[str]) -> str:
@@ -366,7 +388,7 @@ class _Receiver:
         part = path.with_suffix(".part")
         try:
             with open(part, "wb") as stream:
-                stream.write(event.encoded_dataset())
+                _write_received(stream, event)
             os.replace(part, path)
             self.on_stored(path)
         except BaseException as exc:  # refuse and remember why; the caller re-raises
@@ -391,6 +413,24 @@ class _Receiver:
                 if left <= 0:
                     return
                 self.arrived.wait(left)
+
+
+def _write_received(stream: BinaryIO, event: Any) -> None:
+    """The received instance as a file: a header built from its UIDs, then the data set
+    as it arrived (the bytes of `event.encoded_dataset()`, without pydicom's ~1 ms)."""
+    request = event.request
+    uids = (
+        str(request.AffectedSOPClassUID),
+        str(request.AffectedSOPInstanceUID),
+        str(event.context.transfer_syntax),
+    )
+    data = request.DataSet
+    if not plain_uids(*uids) or not isinstance(data, BytesIO):
+        stream.write(event.encoded_dataset())
+        return
+    stream.write(file_header(*uids))
+    with data.getbuffer() as view:
+        stream.write(view)
 
 
 def _storage_contexts(roles: bool) -> tuple[list[Any], list[Any]]:
@@ -557,10 +597,12 @@ def _get(node: PacsNode, identifier: Dataset, receiver: _Receiver) -> None:
 def _get_refused(node: PacsNode) -> Callable[[], OrtifError]:
     def error() -> OrtifError:
         return RuleError(
-            f"{_describe(node)} refuses C-GET.",
-            hint=f"Retrieve with C-MOVE instead: `ortif pacs add {node.name} --host "
-            f"{node.host} --port {node.port} --aet {node.called_ae_title} --retrieve move "
-            "--move-port N`, with this AE title and port declared on the PACS.",
+            _("{pacs} refuses C-GET.").format(pacs=_describe(node)),
+            hint=_(
+                "Retrieve with C-MOVE instead: `ortif pacs add {name} --host {host} "
+                "--port {port} --aet {called} --retrieve move --move-port N`, with this "
+                "AE title and port declared on the PACS."
+            ).format(name=node.name, host=node.host, port=node.port, called=node.called_ae_title),
         )
 
     return error
@@ -590,8 +632,10 @@ def move_study(
         server = scp.start_server(("", node.move_port or 0), block=False, evt_handlers=handlers)
     except OSError as exc:
         raise ConnectionFailure(
-            f"Cannot listen on port {node.move_port} for C-MOVE: {exc.strerror or exc}.",
-            hint="Free that port, or change it with `ortif pacs add ... --move-port N`.",
+            _("Cannot listen on port {port} for C-MOVE: {reason}.").format(
+                port=node.move_port, reason=exc.strerror or exc
+            ),
+            hint=_("Free that port, or change it with `ortif pacs add ... --move-port N`."),
         ) from exc
     try:
         contexts = [build_context(STUDY_ROOT_MOVE), build_context(PATIENT_ROOT_MOVE)]
@@ -620,14 +664,19 @@ def _collect(node: PacsNode, responses: Any, receiver: _Receiver) -> None:
             _final(receiver.report, status)
         if int(status.Status) in (0xA701, 0xA702):
             raise ConnectionFailure(
-                f"{_describe(node)} cannot send the images (status 0x{status.Status:04X}).",
-                hint="For C-MOVE, declare this AE title, host and move port on the PACS.",
+                _("{pacs} cannot send the images (status 0x{status:04X}).").format(
+                    pacs=_describe(node), status=status.Status
+                ),
+                hint=_("For C-MOVE, declare this AE title, host and move port on the PACS."),
             )
         if int(status.Status) == 0xA801:
             raise RuleError(
-                f"{_describe(node)} does not know the move destination {node.calling_ae_title}.",
-                hint=f"Declare {node.calling_ae_title} with this machine and port "
-                f"{node.move_port} on the PACS.",
+                _("{pacs} does not know the move destination {calling}.").format(
+                    pacs=_describe(node), calling=node.calling_ae_title
+                ),
+                hint=_("Declare {calling} with this machine and port {port} on the PACS.").format(
+                    calling=node.calling_ae_title, port=node.move_port
+                ),
             )
 
 
@@ -635,7 +684,8 @@ def _raise_stopped(receiver: _Receiver) -> None:
     if receiver.stopped is not None:
         if isinstance(receiver.stopped, (OrtifError, KeyboardInterrupt)):
             raise receiver.stopped
-        raise OrtifError(f"Receiving the images failed: {receiver.stopped}") from receiver.stopped
+        message = _("Receiving the images failed: {reason}").format(reason=receiver.stopped)
+        raise OrtifError(message) from receiver.stopped
 
 
 # C-STORE SCU ---------------------------------------------------------------------------
@@ -662,8 +712,8 @@ def store_instances(
             meta = read_file_meta_info(path)
             headers.append((path, str(meta.MediaStorageSOPClassUID), str(meta.TransferSyntaxUID)))
         except Exception as exc:  # unreadable file: reported, never fatal to the others
-            report.failed.append((path, f"not a DICOM file ({exc})"))
-    pairs = sorted({(sop_class, syntax) for _, sop_class, syntax in headers})
+            report.failed.append((path, _("not a DICOM file ({reason})").format(reason=exc)))
+    pairs = sorted({(sop_class, syntax) for _path, sop_class, syntax in headers})
     for start in range(0, len(pairs), 120):
         chunk = set(pairs[start : start + 120])
         contexts = [build_context(sop_class, syntax) for sop_class, syntax in chunk]
@@ -684,7 +734,8 @@ def _store_all(
     done_bytes = 0
     for path, sop_class, syntax in headers:
         if (sop_class, syntax) not in accepted:
-            report.failed.append((path, f"the PACS does not accept {sop_class} in {syntax}"))
+            refusal = _("the PACS does not accept {sop_class} in {syntax}")
+            report.failed.append((path, refusal.format(sop_class=sop_class, syntax=syntax)))
             continue
         status = assoc.send_c_store(path)
         if "Status" not in status:
@@ -693,7 +744,8 @@ def _store_all(
         if code == SUCCESS or (code & 0xF000) == 0xB000:
             report.stored.append(str(read_file_meta_info(path).MediaStorageSOPInstanceUID))
         else:
-            report.failed.append((path, f"refused by the PACS (status 0x{code:04X})"))
+            refusal = _("refused by the PACS (status 0x{status:04X})").format(status=code)
+            report.failed.append((path, refusal))
         done_bytes += path.stat().st_size
         if on_progress:
             on_progress(len(report.stored) + len(report.failed), done_bytes)
