@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydicom import dcmread
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from ortif_server.dicom_structure import MalformedFile, check_part10
+from ortif_server.dicom_structure import DEFLATED, MalformedFile, Part10Values, read_part10
 
 HEADER_TAGS = [
     "SOPClassUID",
@@ -30,6 +33,13 @@ HEADER_TAGS = [
     "InstanceNumber",
 ]
 MAX_UID_LENGTH = 64
+SPECIFIC_CHARACTER_SET = (0x0008, 0x0005)
+PLAIN_CHARSETS = {b"", b"ISO_IR 6", b"ISO_IR 100", b"ISO_IR 192"}
+STRING_VRS = set(b"AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UN UT".split())
+LEAN_TAGS = {divmod(tag_for_keyword(k) or 0, 0x10000): k for k in HEADER_TAGS}
+LEAN_TAGS[SPECIFIC_CHARACTER_SET] = "SpecificCharacterSet"
+# Returns the text of an attribute by keyword, stripped, or None.
+TextOf = Callable[[str], "str | None"]
 
 
 class RefusedFile(Exception):
@@ -65,42 +75,61 @@ def read_header(path: Path, size: int) -> InstanceHeader:
     """Check that `path` is a complete DICOM file and read its identifying attributes."""
     try:
         with path.open("rb") as fp:
-            transfer_syntax = check_part10(fp, size)
-            fp.seek(0)
-            dataset = dcmread(fp, stop_before_pixels=True, specific_tags=HEADER_TAGS)
+            found = read_part10(fp, size, LEAN_TAGS)
+            text = _lean_reader(found)
+            if text is None:  # not plain ASCII: pydicom decodes character sets
+                fp.seek(0)
+                dataset = dcmread(fp, stop_before_pixels=True, specific_tags=HEADER_TAGS)
+                text = partial(_text, dataset)
     except MalformedFile as exc:
         raise RefusedFile(str(exc)) from None
     except Exception:
         raise RefusedFile("not DICOM (unreadable header)") from None
-    return _header_from(dataset, transfer_syntax)
+    return _header_from(text, found.transfer_syntax)
 
 
-def _header_from(dataset: Dataset, transfer_syntax: str) -> InstanceHeader:
-    sop_instance_uid = _uid(dataset, "SOPInstanceUID", "no SOP Instance UID", None)
+def _lean_reader(found: Part10Values) -> TextOf | None:
+    """SB (bench/server_stow.py): read the values without pydicom when they are single
+    ASCII strings in a plain character set, so decode exactly as pydicom would."""
+    charset = found.values.get(SPECIFIC_CHARACTER_SET, b"").strip(b"\x00 ")
+    if found.irregular or found.transfer_syntax in DEFLATED or charset not in PLAIN_CHARSETS:
+        return None
+    if any(vr not in STRING_VRS for vr in found.vrs.values()):
+        return None
+    texts: dict[str, str | None] = {}
+    for tag, raw in found.values.items():
+        if not raw.isascii() or b"\\" in raw or b"\x1b" in raw:
+            return None
+        texts[LEAN_TAGS.get(tag, "")] = raw.decode("ascii").strip("\x00 ") or None
+    return lambda keyword: texts.get(keyword)
+
+
+def _header_from(text: TextOf, transfer_syntax: str) -> InstanceHeader:
+    sop_instance_uid = _uid(text, "SOPInstanceUID", "no SOP Instance UID", None)
     return InstanceHeader(
         sop_instance_uid=sop_instance_uid,
         study_instance_uid=_uid(
-            dataset, "StudyInstanceUID", "no Study Instance UID", sop_instance_uid
+            text, "StudyInstanceUID", "no Study Instance UID", sop_instance_uid
         ),
-        series_instance_uid=_text(dataset, "SeriesInstanceUID") or "",
-        sop_class_uid=_text(dataset, "SOPClassUID") or "",
+        series_instance_uid=text("SeriesInstanceUID") or "",
+        sop_class_uid=text("SOPClassUID") or "",
         transfer_syntax_uid=transfer_syntax,
-        patient_name=_text(dataset, "PatientName") or "",
-        patient_id=_text(dataset, "PatientID") or "",
-        patient_birth_date=_date(dataset, "PatientBirthDate"),
-        study_date=_date(dataset, "StudyDate"),
-        study_description=_text(dataset, "StudyDescription"),
-        modality=_text(dataset, "Modality"),
-        study_time=_text(dataset, "StudyTime"),
-        accession_number=_text(dataset, "AccessionNumber"),
-        series_description=_text(dataset, "SeriesDescription"),
-        series_number=_integer(dataset, "SeriesNumber"),
-        instance_number=_integer(dataset, "InstanceNumber"),
+        patient_name=text("PatientName") or "",
+        patient_id=text("PatientID") or "",
+        patient_birth_date=_date(text("PatientBirthDate")),
+        study_date=_date(text("StudyDate")),
+        study_description=text("StudyDescription"),
+        modality=text("Modality"),
+        study_time=text("StudyTime"),
+        accession_number=text("AccessionNumber"),
+        series_description=text("SeriesDescription"),
+        series_number=_integer(text("SeriesNumber")),
+        instance_number=_integer(text("InstanceNumber")),
     )
 
 
-def _uid(dataset: Dataset, keyword: str, missing: str, sop_instance_uid: str | None) -> str:
-    value = _text(dataset, keyword)
+def _uid(text: TextOf, keyword: str, missing: str, sop_instance_uid: str | None) -> str:
+    value = text(keyword)
     if not value:
         raise RefusedFile(missing, sop_instance_uid)
     if len(value) > MAX_UID_LENGTH:
@@ -114,16 +143,14 @@ def _text(dataset: Dataset, keyword: str) -> str | None:
     return text or None
 
 
-def _integer(dataset: Dataset, keyword: str) -> int | None:
-    text = _text(dataset, keyword)
+def _integer(text: str | None) -> int | None:
     try:
         return int(float(text)) if text else None
     except (ValueError, OverflowError):
         return None
 
 
-def _date(dataset: Dataset, keyword: str) -> date | None:
-    text = _text(dataset, keyword)
+def _date(text: str | None) -> date | None:
     try:
         return datetime.strptime(text, "%Y%m%d").date() if text else None
     except ValueError:

@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy.orm import Session
 
 from ortif_server import visible_dossiers
+from ortif_server.dossier_summaries import Summary, page_summaries
 from ortif_server.models import (
     Community,
     Correspondent,
@@ -17,7 +18,6 @@ from ortif_server.models import (
     Establishment,
     Notification,
     Patient,
-    Step,
     User,
 )
 from ortif_server.textsearch import search_terms
@@ -90,34 +90,23 @@ def unread_dossier_ids(user_id: int) -> Select[int]:
 
 def page(
     session: Session,
-    user_id: int,
+    user: User,
     where: list[ColumnElement[bool]],
     sort: Sort,
     window: tuple[int, int],
-) -> tuple[list[Dossier], int]:
-    """One page of the dossiers `user_id` may see among `where`, and their total count."""
-    # SB (bench/server_list.py): ids of the page first, walking the sort index with a
-    # row-by-row visibility check, then the rows; the total from index-only scans.
+) -> tuple[list[Summary], int]:
+    """One page of the dossiers `user` may see among `where`, and their total count."""
+    # SB (bench/server_list.py): the page's ids walk the sort index with a row-by-row
+    # visibility check; the total comes from index-only scans; the caller's communities
+    # were loaded with the caller.
     limit, offset = window
-    communities = visible_dossiers.member_community_ids(session, user_id)
-    total = visible_dossiers.count_visible(session, user_id, communities, where)
+    communities = [community.id for community in user.communities]
+    total = visible_dossiers.count_visible(session, user.id, communities, where)
     column = Dossier.updated_at if sort.endswith("updated_at") else Dossier.created_at
     order = [column.desc(), Dossier.id.desc()] if sort.startswith("-") else [column, Dossier.id]
-    visible = visible_dossiers.row_condition(user_id, communities)
+    visible = visible_dossiers.row_condition(user.id, communities)
     ids = select(Dossier.id).where(visible, *where).order_by(*order).limit(limit).offset(offset)
-    query = select(Dossier).where(Dossier.id.in_(list(session.scalars(ids)))).order_by(*order)
-    return list(session.scalars(query.options(*SUMMARY_LOADS))), total
-
-
-# SB: a summary needs neither the communities of the people in it nor the steps' authors
-# and documents: load those only if touched (saves four queries per page).
-SUMMARY_LOADS = (
-    defaultload(Dossier.owner).lazyload(User.communities),
-    defaultload(Dossier.correspondents).defaultload(Correspondent.user).lazyload(User.communities),
-    defaultload(Dossier.steps).lazyload(Step.author),
-    defaultload(Dossier.steps).lazyload(Step.guest_author),
-    defaultload(Dossier.steps).lazyload(Step.documents),
-)
+    return page_summaries(session, user.id, ids, order), total
 
 
 def unread_among(session: Session, user_id: int, ids: list[int]) -> set[int]:

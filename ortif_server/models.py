@@ -199,7 +199,7 @@ class Patient(Base):
 class Dossier(Base):
     __tablename__ = "dossier"
     __table_args__ = (  # SB: index-only visibility counts (bench/server_list.py)
-        Index("ix_dossier_community_visibility", "community_id", "visibility"),
+        Index("ix_dossier_community_visibility", "community_id", "visibility", "id"),
         Index("ix_dossier_owner_id_id", "owner_id", "id"),
         Index("ix_dossier_status_created_at", "status", "created_at"),  # a status, newest first
     )
@@ -332,6 +332,9 @@ class Invitation(Base):
 
 class Notification(Base):
     __tablename__ = "notification"
+    __table_args__ = (  # SB: the dossier list's unread flag per row (bench/server_list.py)
+        Index("ix_notification_user_dossier", "user_id", "dossier_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)

@@ -133,12 +133,6 @@ def dossier(row: models.Dossier, unread: bool = False) -> schemas.DossierPublic:
     return schemas.DossierPublic.model_validate({**_dossier_fields(row, unread), "steps": steps})
 
 
-def dossier_summary(row: models.Dossier, unread: bool) -> schemas.DossierSummary:
-    exam_count = sum(len(s.exams) for s in row.steps)
-    fields = {**_dossier_fields(row, unread), "exam_count": exam_count}
-    return schemas.DossierSummary.model_validate(fields)
-
-
 def notification(row: models.Notification) -> schemas.NotificationPublic:
     return schemas.NotificationPublic(
         id=row.id,

@@ -16,13 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from ortif_server.models import Correspondent, Dossier, Membership
-
-
-def member_community_ids(session: Session, user_id: int) -> list[int]:
-    return list(
-        session.scalars(select(Membership.community_id).where(Membership.user_id == user_id))
-    )
+from ortif_server.models import Correspondent, Dossier
 
 
 def row_condition(user_id: int, communities: Sequence[int]) -> ColumnElement[bool]:

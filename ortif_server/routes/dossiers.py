@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from ortif_server import audit, dossier_query, manifest, serialize, steps, workflow
@@ -42,7 +43,7 @@ def create_dossier(
     return _answer(session, caller, steps.create_dossier(session, caller, body))
 
 
-@router.get("")
+@router.get("", response_model=DossierPage)
 def list_dossiers(
     user: CurrentUser,
     session: SessionDep,
@@ -56,14 +57,13 @@ def list_dossiers(
     sort: Sort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> DossierPage:
+) -> Response:
     """The dossiers the caller may see, filtered, sorted and paged."""
     wanted = DossierFilter(status, type, patient, correspondent, since, until, unread)
     where = dossier_query.conditions(user.id, wanted)
-    rows, total = dossier_query.page(session, user.id, where, sort, (limit, offset))
-    unread_ids = dossier_query.unread_among(session, user.id, [d.id for d in rows])
-    items = [serialize.dossier_summary(d, d.id in unread_ids) for d in rows]
-    return DossierPage(items=items, total=total)
+    items, total = dossier_query.page(session, user, where, sort, (limit, offset))
+    # SB (bench/server_list.py): already in the shape of DossierPage; JSON as FastAPI's.
+    return JSONResponse({"items": items, "total": total})
 
 
 @router.get("/{dossier_id}")

@@ -9,7 +9,13 @@ from datetime import date, timedelta
 import httpx
 
 from tests.server.conftest import Server
-from tests.server.dossier_helpers import PATIENT, create_dossier, sent_dossier
+from tests.server.dossier_helpers import (
+    PATIENT,
+    create_dossier,
+    my_community_id,
+    sent_dossier,
+    upload_study,
+)
 
 Client = Callable[[str], httpx.Client]
 
@@ -68,3 +74,32 @@ def test_notifications_since_id(server: Server, signed_in: Client) -> None:
     assert bob.get("/api/v1/notifications", params={"since_id": newest}).json()["items"] == []
     older = bob.get("/api/v1/notifications", params={"since_id": newest - 1}).json()["items"]
     assert [n["id"] for n in older] == [newest]
+
+
+def test_a_summary_is_the_dossier_without_steps_plus_its_exam_count(
+    server: Server, signed_in: Client
+) -> None:
+    """The list builds its summaries from rows (dossier_summaries.py): same fields as
+    `GET /dossiers/{id}`, with community, qualified patient, both kinds of correspondent."""
+    alice, bob = signed_in("alice"), signed_in("bob")
+    patient = {**PATIENT, "identity_status": "qualified", "ins_matricule": "180017512345678",
+               "first_names": ["John", "Paul"], "birthplace_code": "2A004"}  # fmt: skip
+    correspondents = [
+        {"kind": "user", "id": server.users["bob"]},
+        {"kind": "community", "id": my_community_id(bob)},
+    ]
+    community = {"visibility": "community", "community_id": my_community_id(alice)}
+    dossier = create_dossier(alice, correspondents, patient=patient, **community)
+    studies = [upload_study(alice), upload_study(alice)]
+    path = f"/api/v1/dossiers/{dossier['id']}"
+    alice.post(f"{path}/exams", json={"study_instance_uids": studies}).raise_for_status()
+    alice.post(f"{path}/send").raise_for_status()
+    answer = {"kind": "answer", "study_instance_uids": [upload_study(bob)]}
+    bob.post(f"{path}/steps", json=answer).raise_for_status()
+    for client in (alice, bob):
+        detail = client.get(path).json()
+        [summary] = [i for i in client.get("/api/v1/dossiers").json()["items"]
+                     if i["id"] == dossier["id"]]  # fmt: skip
+        exam_count = sum(len(step["exams"]) for step in detail.pop("steps"))
+        assert summary == {**detail, "exam_count": exam_count}
+    assert exam_count == 3

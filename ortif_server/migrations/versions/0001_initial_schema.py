@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001; revises: .
-Create Date: 2026-11-26 17:06:27.893885
+Create Date: 2026-11-26 17:39:37.847827
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def upgrade() -> None:
     with op.batch_alter_table("dossier", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dossier_community_id"), ["community_id"], unique=False)
         batch_op.create_index(
-            "ix_dossier_community_visibility", ["community_id", "visibility"], unique=False
+            "ix_dossier_community_visibility", ["community_id", "visibility", "id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_dossier_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_dossier_owner_id"), ["owner_id"], unique=False)
@@ -350,6 +350,9 @@ def upgrade() -> None:
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_notification_dossier_id"), ["dossier_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_notification_user_dossier", ["user_id", "dossier_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_notification_user_id"), ["user_id"], unique=False)
 
@@ -573,6 +576,7 @@ def downgrade() -> None:
     op.drop_table("step")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_user_id"))
+        batch_op.drop_index("ix_notification_user_dossier")
         batch_op.drop_index(batch_op.f("ix_notification_dossier_id"))
 
     op.drop_table("notification")
