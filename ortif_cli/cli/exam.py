@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ortif_cli.cli.context import app_context, missing
+from ortif_cli.cli.context import CsvOption, app_context, missing
 from ortif_cli.cli.errors import OrtifTyper
 from ortif_cli.errors import UsageError
 from ortif_cli.i18n import _, ngettext
+from ortif_cli.ui import render
 from ortif_cli.ui.serialize import to_json
 
 if TYPE_CHECKING:
@@ -70,11 +71,14 @@ def find(
     accession: Annotated[
         str | None, typer.Option("--accession", metavar="N", help="Accession number (N° de RDV).")
     ] = None,
+    csv: CsvOption = False,
 ) -> None:
     """Find studies in one source: a PACS, the platform, or a folder/CD/zip."""
     from ortif_cli.dicom.query import StudyQuery, parse_date_range, parse_day
+    from ortif_cli.ui.rows import RowFormat, render_rows
 
     app_ = app_context(ctx)
+    row_format = RowFormat.pick(app_.output, csv)
     source = _source(app_, pacs, local, directory, None)
     query = StudyQuery(
         patient_name=patient_name,
@@ -87,10 +91,15 @@ def find(
     matches, problems = _find(app_, source, query)
     for problem in problems:
         app_.output.warning(problem)
-    if app_.output.json_mode:
-        app_.output.emit_json({"items": to_json(matches)})
-        return
-    _render_matches(app_, matches)
+    render_rows(
+        app_.output,
+        render.study_match_columns(),
+        matches,
+        row_format=row_format,
+        json_document={"items": to_json(matches)},
+        row_id=lambda m: m.study_instance_uid,
+        empty=_("No study found."),
+    )
 
 
 def _find(app_: AppContext, source: ExamSource, query: Any) -> tuple[list[Any], list[str]]:
@@ -123,53 +132,6 @@ def _find(app_: AppContext, source: ExamSource, query: Any) -> tuple[list[Any], 
                 ).format(n=listing.skipped, dir=folder)
             )
     return matches, problems
-
-
-def _render_matches(app_: AppContext, matches: list[Any]) -> None:
-    from rich.table import Table
-
-    if not matches:
-        app_.output.message(_("No study found."))
-        return
-    if app_.output.quiet:
-        for m in matches:
-            app_.output.data(m.study_instance_uid)
-        return
-    table = Table(
-        _("patient"),
-        _("id"),
-        _("born"),
-        _("date"),
-        _("mod"),
-        _("description"),
-        _("accession"),
-        _("series"),
-        _("images"),
-        _("study uid"),
-        box=None,
-    )
-    for m in matches:
-        table.add_row(
-            m.patient_name,
-            m.patient_id,
-            _day(m.birth_date),
-            _day(m.study_date),
-            "/".join(m.modalities),
-            m.description or "",
-            m.accession_number or "",
-            _count(m.series_count),
-            _count(m.instance_count),
-            m.study_instance_uid,
-        )
-    app_.output.out.print(table)
-
-
-def _day(value: Any) -> str:
-    return value.isoformat() if value else ""
-
-
-def _count(value: int | None) -> str:
-    return "" if value is None else str(value)
 
 
 @app.command()

@@ -13,6 +13,7 @@ import warnings
 import zipfile
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,7 +147,18 @@ def _study(
                 found.missing.append(key)
     count = len(found.files) + len(found.missing)
     found.match = replace(found.match, instance_count=count)
+    if found.match.birth_date is None and found.files:
+        found.match = replace(found.match, birth_date=_birth_date_in(found.files[0]))
     return found
+
+
+def _birth_date_in(path: Path) -> date | None:
+    """The patient's birth date read from a file: DICOMDIR patient records often omit it."""
+    from ortif_cli.dicom.media import FolderScan, read_into
+
+    scan = FolderScan()
+    read_into(scan, path)
+    return scan.instances[0].patient.birth_date if scan.instances else None
 
 
 def _charsets(ds: Dataset) -> list[str]:

@@ -19,6 +19,15 @@ def is_interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+PIPE_WIDTH = 1000
+
+
+def data_console() -> Console:
+    """stdout; off a terminal (a pipe, a cron log) tables keep their natural width."""
+    width = None if sys.stdout.isatty() else PIPE_WIDTH
+    return Console(highlight=False, soft_wrap=True, width=width)
+
+
 @dataclass
 class Output:
     """Where and how results and messages are written, per the global options."""
@@ -26,7 +35,7 @@ class Output:
     json_mode: bool = False
     quiet: bool = False
     verbose: bool = False
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    out: Console = field(default_factory=lambda: data_console())
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
 
     def message(self, text: str) -> None:

@@ -341,3 +341,24 @@ def study_match_line(m: StudyMatch) -> str:
         n = m.instance_count
         line += ", " + ngettext("{n} image", "{n} images", n).format(n=n)
     return line
+
+
+def study_match_columns() -> list[Column[StudyMatch]]:
+    """`exam find`: names shown as people read them (`DUPONT José`), DICOM in CSV."""
+    return [
+        Column(
+            "patient_name",
+            _("patient"),
+            lambda m: m.patient_name,
+            shown=lambda m: " ".join(m.patient_name.replace("^", " ").split()),
+        ),
+        Column("patient_id", _("id"), lambda m: m.patient_id),
+        Column("birth_date", _("born"), lambda m: m.birth_date),
+        Column("study_date", _("date"), lambda m: m.study_date),
+        Column("modalities", _("mod"), lambda m: "/".join(m.modalities)),
+        Column("description", _("description"), lambda m: m.description),
+        Column("accession_number", _("accession"), lambda m: m.accession_number),
+        Column("series_count", _("series"), lambda m: m.series_count),
+        Column("instance_count", _("images"), lambda m: m.instance_count),
+        Column("study_instance_uid", _("study uid"), lambda m: m.study_instance_uid),
+    ]

@@ -68,6 +68,9 @@ class Column(Generic[Row]):
         return self.shown(row) if self.shown else table_cell(self.value(row))
 
 
+UNBROKEN = 10
+
+
 class RowFormat(Enum):
     TABLE = "table"
     CSV = "csv"
@@ -140,11 +143,24 @@ def table_cell(value: Cell) -> str:
 
 
 def table(columns: Sequence[Column[Row]], rows: Sequence[Row]) -> Any:
-    """The rich Table of `rows` (for callers that print it themselves)."""
+    """The rich Table of `rows` (for callers that print it themselves).
+
+    A value too long for its column folds onto the next line: a patient's name or a
+    study UID is never cut short behind an ellipsis; values of up to UNBROKEN characters
+    (dates, identifiers, counts) are never broken.
+    """
+    from rich.table import Column as TableColumn
     from rich.table import Table
     from rich.text import Text
 
-    grid = Table(*(c.header for c in columns), box=None)
-    for row in rows:
-        grid.add_row(*(Text(c.table_text(row)) for c in columns))
+    cells = [[c.table_text(row) for c in columns] for row in rows]
+    widths = [
+        min(UNBROKEN, max((len(r[i]) for r in cells), default=0)) for i in range(len(columns))
+    ]
+    headers = [TableColumn(c.header, overflow="fold") for c in columns]
+    for header, width in zip(headers, widths, strict=True):
+        header.min_width = width
+    grid = Table(*headers, box=None)
+    for row_cells in cells:
+        grid.add_row(*map(Text, row_cells))
     return grid

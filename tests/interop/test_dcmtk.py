@@ -125,3 +125,32 @@ def test_move_from_dcmqrscp(dcmqrscp: tuple[PacsNode, dict[str, str], int], tmp_
     node = PacsNode("qr", base.host, base.port, "DCMQRSCP", "ORTIF", "move", move_port)
     got = pacs.move_study(node, uids["N'GUYEN^Anh|ISO_IR 100"], tmp_path, lambda p: None, 6, 2.0)
     assert len(got.received) == 6 and got.completed == 6
+
+
+def test_cd_indexed_by_dcmmkdir_is_found_by_birth_date(tmp_path: Path) -> None:
+    """dcmmkdir's PATIENT records carry no birth date: it is read from a file instead."""
+    import shutil
+
+    from tests.conftest import Ortif
+
+    cd = tmp_path / "cd"
+    (cd / "DICOM").mkdir(parents=True)
+    for number, name in enumerate(NAMES[:2]):
+        study = write_study(
+            tmp_path / f"s{number}",
+            patient_name=name,
+            patient_id=f"P{number}",
+            charset="ISO_IR 100",
+            birth_date="19700214",
+        )
+        for index, path in enumerate(study.paths):
+            shutil.copy(path, cd / "DICOM" / f"IM{number}{index:05d}")
+    subprocess.run(["/usr/bin/dcmmkdir", "+r", "+id", str(cd), "-Pgp", "DICOM"],
+                   cwd=cd, check=True, capture_output=True)  # fmt: skip
+    (cd / "AUTORUN.INF").write_text("[autorun]\n")
+    found = Ortif()("exam", "find", "--dir", str(cd), "--birth-date", "14/02/1970", "--csv")
+    assert found.exit_code == 0, found.stderr
+    rows = found.stdout.splitlines()
+    assert rows[0].startswith("patient_name,patient_id,birth_date")
+    assert sorted(r.split(",")[0] for r in rows[1:]) == sorted(NAMES[:2])
+    assert all(",1970-02-14," in r for r in rows[1:])
