@@ -13,7 +13,6 @@ goes to `NAME.part` (resumed with Range) and is renamed once its hash is checked
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ortif_cli.api.client import PlatformClient
-from ortif_cli.api.documents import download
+from ortif_cli.api.documents import download, sha256_of
 from ortif_cli.api.models import Dossier, Exam, Manifest, ManifestExam, ManifestInstance
 from ortif_cli.errors import PartialTransfer
 from ortif_cli.i18n import _, ngettext
@@ -174,11 +173,7 @@ def _already_there(planned: PlannedFile) -> bool:
     target = planned.target
     if not target.is_file() or target.stat().st_size != planned.size:
         return False
-    digest = hashlib.sha256()
-    with target.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest() == planned.sha256
+    return sha256_of(target) == planned.sha256
 
 
 def store_to_pacs(profile: Profile, node_name: str, paths: Sequence[Path]) -> int:
