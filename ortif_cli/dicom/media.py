@@ -11,24 +11,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import IO, BinaryIO, cast
-
-from pydicom import Dataset, dcmread
-from pydicom.dataelem import RawDataElement
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    MediaStorageDirectoryStorage,
-)
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from ortif_cli.dicom.charset import decode_text
 from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
 from ortif_cli.i18n import _
+
+if TYPE_CHECKING:  # pydicom is imported only when the lean reader of `headers` is unsure
+    from pydicom import Dataset
+
+_DEFLATED = "1.2.840.10008.1.2.1.99"
+_DICOMDIR = "1.2.840.10008.1.3.10"
 
 SPECIFIC_CHARACTER_SET = 0x00080005
 SOP_CLASS_UID = 0x00080016
@@ -316,6 +311,8 @@ def _sniff(fp: BinaryIO) -> bool:
 
 
 def _read_header(fp: BinaryIO, has_preamble: bool) -> Dataset:
+    from pydicom import dcmread
+
     try:
         ds = dcmread(
             fp, force=not has_preamble, stop_before_pixels=True, specific_tags=_HEADER_TAGS
@@ -323,7 +320,7 @@ def _read_header(fp: BinaryIO, has_preamble: bool) -> Dataset:
         sop_class_uid = ds.file_meta.get("MediaStorageSOPClassUID")
     except Exception as exc:  # a file that cannot be parsed is unusable, never fatal
         raise _Unusable(_("not readable as DICOM ({reason})").format(reason=exc)) from exc
-    if sop_class_uid == MediaStorageDirectoryStorage:
+    if sop_class_uid == _DICOMDIR:
         raise _NotAnInstance
     return ds
 
@@ -336,6 +333,8 @@ def _check_file_meta(ds: Dataset, size: int, start: int) -> None:
 
 def _raw_values(ds: Dataset) -> dict[int, bytes]:
     """The undecoded values read, checking that none was cut short."""
+    from pydicom.dataelem import RawDataElement
+
     values: dict[int, bytes] = {}
     for element in ds.elements():
         if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
@@ -346,6 +345,8 @@ def _raw_values(ds: Dataset) -> dict[int, bytes]:
 
 
 def _is_image(values: dict[int, bytes]) -> bool:
+    from pydicom.uid import UID
+
     sop_class_uid = UID(_ascii(values.get(SOP_CLASS_UID)))
     return ROWS in values or "Image Storage" in sop_class_uid.name
 
@@ -355,7 +356,7 @@ def _check_pixel_data(fp: BinaryIO, ds: Dataset, size: int) -> bool:
 
     The reader skips unwanted values by seeking, so it may be past the end of the file.
     """
-    if ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
+    if ds.file_meta.get("TransferSyntaxUID") == _DEFLATED:
         return True  # the data set was inflated in memory, which fails if it is cut short
     if fp.tell() > size:
         raise _Unusable(_("truncated: the file ends inside its header"))
@@ -465,5 +466,5 @@ def _transfer_syntax_uid(ds: Dataset) -> str:
         return str(uid)
     implicit_vr, little_endian = ds.original_encoding
     if implicit_vr:
-        return ImplicitVRLittleEndian
-    return ExplicitVRLittleEndian if little_endian else ExplicitVRBigEndian
+        return "1.2.840.10008.1.2"
+    return "1.2.840.10008.1.2.1" if little_endian else "1.2.840.10008.1.2.2"
