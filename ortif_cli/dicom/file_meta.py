@@ -3,18 +3,20 @@
 A received C-STORE data set is written after this header as the bytes that arrived.
 Building the few group 0002 elements directly costs a few microseconds, where a pydicom
 FileMetaDataset costs about a millisecond per instance (a tenth of a C-GET's CPU).
-The bytes are those pynetdicom's `Event.encoded_dataset()` writes, so a file is the same
-whichever way it was built.
+The bytes are those pydicom writes for the same File Meta Information (pinned by a test).
 """
 
 from __future__ import annotations
 
 import re
 import struct
+from pathlib import Path
 
-IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.9.3811.3.0.4"
-"""pynetdicom's, as `Event.encoded_dataset()` writes it."""
-IMPLEMENTATION_VERSION_NAME = "PYNETDICOM_304"
+from ortif_cli import __version__
+
+IMPLEMENTATION_CLASS_UID = "2.25.241241654635380879518839346317626994196"
+"""ortif's, a UUID-derived UID (PS3.5 B.2): in the files we write and our associations."""
+IMPLEMENTATION_VERSION_NAME = "ORTIF_" + __version__.replace(".", "")[:10]
 
 _PLAIN_UID = re.compile(r"^[0-9.]{1,64}$")
 _PREAMBLE = b"\x00" * 128 + b"DICM"
@@ -55,3 +57,50 @@ def file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: 
     )
     length = b"\x02\x00\x00\x00UL" + struct.pack("<HI", 4, len(body))
     return _PREAMBLE + length + body
+
+
+def any_file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: str) -> bytes:
+    """`file_header`, or pydicom's encoding for UIDs it cannot take (letters, too long)."""
+    if plain_uids(sop_class_uid, sop_instance_uid, transfer_syntax_uid):
+        return file_header(sop_class_uid, sop_instance_uid, transfer_syntax_uid)
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_file_meta_info
+    from pydicom.uid import UID
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID(sop_class_uid)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance_uid)
+    meta.TransferSyntaxUID = UID(transfer_syntax_uid)
+    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    buffer = DicomBytesIO()
+    write_file_meta_info(buffer, meta, enforce_standard=False)
+    return _PREAMBLE + buffer.getvalue()
+
+
+def read_part10_meta(path: Path) -> tuple[str, str, str, int]:
+    """(SOP Class, SOP Instance, Transfer Syntax UID, offset of the data set) of a file.
+
+    Raises ValueError when the file has no preamble and File Meta Information.
+    """
+    from ortif_cli.dicom.headers import Truncated, read_values
+
+    with open(path, "rb") as stream:
+        head = stream.read(144)
+        if len(head) < 144 or head[128:132] != b"DICM" or head[132:138] != b"\x02\x00\x00\x00UL":
+            raise ValueError("no DICOM File Meta Information")
+        (length,) = struct.unpack_from("<I", head, 140)
+        meta = stream.read(length)
+    try:
+        values = read_values(meta, explicit=True) if len(meta) == length else {}
+    except Truncated as exc:
+        raise ValueError(str(exc)) from exc
+
+    def uid(tag: int) -> str:
+        return values.get(tag, b"").rstrip(b"\0 ").decode("ascii", "replace")
+
+    found = uid(0x00020002), uid(0x00020003), uid(0x00020010)
+    if not all(found):
+        raise ValueError("incomplete DICOM File Meta Information")
+    return (*found, 144 + length)

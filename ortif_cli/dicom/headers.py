@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from ortif_cli.i18n import _
 
@@ -74,6 +74,38 @@ class _Reader:
         return self.buffer[:count]
 
 
+class _BytesReader(_Reader):
+    """The same interface over bytes already in memory (a received data set)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.fd, self.size, self.buffer, self.base = -1, len(data), data, 0
+
+    def bytes_at(self, offset: int, count: int) -> bytes:
+        if offset + count > self.size:
+            raise Truncated(_("truncated: the data set ends inside an element"))
+        return self.buffer[offset : offset + count]
+
+
+class _Every:
+    """Stands for every tag: sequences of undefined length are then skipped, not refused."""
+
+    def __contains__(self, tag: object) -> bool:
+        return True
+
+
+_EVERY = _Every()
+
+
+def read_values(data: bytes, *, explicit: bool) -> dict[int, bytes]:
+    """The raw values of every top-level element of an in-memory Little Endian data set.
+
+    Raises Truncated when the data set is malformed.
+    """
+    values: dict[int, bytes] = {}
+    _walk(_BytesReader(data), 0, len(data), explicit, _EVERY, values)
+    return values
+
+
 def read_header(path: str, wanted: Iterable[int]) -> tuple[dict[int, bytes], str] | None:
     """The raw values of `wanted` data set tags and the transfer syntax UID, or None.
 
@@ -124,7 +156,7 @@ def _walk(
     offset: int,
     end: int,
     explicit: bool,
-    wanted: set[int],
+    wanted: Container[int],
     values: dict[int, bytes],
     group: int | None = None,
 ) -> int:
@@ -164,7 +196,7 @@ def _walk(
             values[PIXEL_DATA] = b""
             return _check_pixel_data(reader, start, length, end)
         if length == _UNDEFINED:
-            if tag in wanted:
+            if tag in wanted and wanted is not _EVERY:
                 raise _Unsure
             offset = _skip_undefined(reader, start, end, explicit)
             continue

@@ -1,5 +1,7 @@
 """DICOM networking with a PACS: C-ECHO, C-FIND, C-GET, C-MOVE and C-STORE (SCU).
 
+Our SCU speaks DICOM through the lean upper layer of `upper_layer.py` (no pydicom, no
+pynetdicom on the C-FIND / C-GET path); pynetdicom serves only as the C-MOVE destination.
 Speed comes from three habits (see BENCHMARKS.md): TCP_NODELAY on every socket we open
 or accept, no PDU size limit, and received instances written as the encoded bytes that
 arrived (preamble, File Meta Information, then the data set as sent), never decoded.
@@ -8,14 +10,13 @@ Nothing here prints or exits: failures are `OrtifError`s naming the node and AE 
 
 from __future__ import annotations
 
-import gc
 import hashlib
+import itertools
 import os
 import re
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -23,14 +24,13 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pydicom import Dataset
-from pydicom.dataelem import RawDataElement
-from pydicom.filereader import read_file_meta_info
-
+from ortif_cli.dicom import dimse
 from ortif_cli.dicom.charset import decode_text
-from ortif_cli.dicom.file_meta import file_header, plain_uids
+from ortif_cli.dicom.dimse import EXPLICIT_LE, IMPLICIT_LE, Command
+from ortif_cli.dicom.file_meta import any_file_header, read_part10_meta
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch, StudyQuery, name_pattern
+from ortif_cli.dicom.upper_layer import Aborted, Association, Context, Rejected
 from ortif_cli.errors import ConnectionFailure, OrtifError, RuleError
 from ortif_cli.i18n import _
 from ortif_cli.pacs_nodes import PacsNode
@@ -51,7 +51,7 @@ PATIENT_ROOT_GET = "1.2.840.10008.5.1.4.1.2.1.3"
 PATIENT_ROOT_MOVE = "1.2.840.10008.5.1.4.1.2.1.2"
 VERIFICATION = "1.2.840.10008.1.1"
 
-UNCOMPRESSED = ("1.2.840.10008.1.2.1", "1.2.840.10008.1.2")
+UNCOMPRESSED = (EXPLICIT_LE, IMPLICIT_LE)
 COMPRESSED = (
     "1.2.840.10008.1.2.4.50",  # JPEG Baseline
     "1.2.840.10008.1.2.4.70",  # JPEG Lossless SV1
@@ -78,8 +78,12 @@ GET_STORAGE_CLASSES = (
     "1.2.840.10008.5.1.4.1.1.88.22",  # Enhanced SR
     "1.2.840.10008.5.1.4.1.1.11.1",  # Grayscale Softcopy Presentation State
 )
+STORE_CONTEXTS_PER_ASSOCIATION = 120
+"""Presentation contexts per C-STORE association (the protocol allows 128)."""
 _UID = re.compile(r"^[0-9.]{1,64}$")
 SUCCESS, PENDING = 0x0000, (0xFF00, 0xFF01)
+_REFUSED_STORE = 0xA700
+_message_ids = itertools.count(1)
 
 
 # results -------------------------------------------------------------------------------
@@ -117,24 +121,6 @@ class StopRetrieval(Exception):
 
 
 # associations --------------------------------------------------------------------------
-def _nodelay(event: Any) -> None:
-    """EVT_CONN_OPEN handler: switch Nagle's algorithm off on the association's socket."""
-    with suppress(AttributeError, OSError):
-        event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _application_entity(node: PacsNode) -> Any:
-    from pynetdicom import AE
-
-    ae = AE(ae_title=node.calling_ae_title)
-    ae.maximum_pdu_size = 0
-    ae.connection_timeout = CONNECTION_TIMEOUT
-    ae.acse_timeout = ACSE_TIMEOUT
-    ae.dimse_timeout = DIMSE_TIMEOUT
-    ae.network_timeout = DIMSE_TIMEOUT
-    return ae
-
-
 def _describe(node: PacsNode) -> str:
     return _("the PACS {name} ({host}:{port}, called AE {called}, calling AE {calling})").format(
         name=node.name,
@@ -145,74 +131,75 @@ def _describe(node: PacsNode) -> str:
     )
 
 
+def _request(
+    node: PacsNode, contexts: Sequence[tuple[str, Sequence[str]]], scp_roles: Sequence[str]
+) -> Association:
+    """Association.request, tried again a few times while the node says it is busy."""
+    for attempt in itertools.count():
+        try:
+            return Association.request(
+                node.host,
+                node.port,
+                node.calling_ae_title,
+                node.called_ae_title,
+                contexts,
+                scp_roles=scp_roles,
+                connect_timeout=CONNECTION_TIMEOUT,
+                acse_timeout=ACSE_TIMEOUT,
+                dimse_timeout=DIMSE_TIMEOUT,
+            )
+        except Rejected as exc:
+            if not exc.transient or attempt >= TRANSIENT_RETRIES:
+                raise AssociationRejected(
+                    _("{pacs} rejected the association.").format(pacs=_describe(node)),
+                    hint=_(
+                        "Ask the PACS administrator to declare the AE title {calling} "
+                        "(and check that {called} is the PACS's AE title)."
+                    ).format(calling=node.calling_ae_title, called=node.called_ae_title),
+                ) from exc
+            time.sleep(0.2 * 2**attempt)  # rejected for now (busy): try again shortly
+        except (OSError, Aborted) as exc:
+            raise ConnectionFailure(
+                _("Cannot reach {pacs}.").format(pacs=_describe(node)),
+                hint=_(
+                    "Check the host, port and network, then try `ortif pacs echo {name}`."
+                ).format(name=node.name),
+            ) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextmanager
 def associate(
     node: PacsNode,
-    contexts: Sequence[Any],
+    contexts: Sequence[tuple[str, Sequence[str]]],
     *,
-    handlers: Sequence[tuple[Any, Callable[..., Any]]] = (),
-    roles: Sequence[Any] = (),
-    refused: Callable[[], OrtifError] | None = None,
-) -> Iterator[Any]:
-    """An established association with `node`, released (or aborted) on the way out."""
-    from pynetdicom import evt
+    scp_roles: Sequence[str] = (),
+) -> Iterator[Association]:
+    """An established association with `node`, released (or aborted) on the way out.
 
-    ae = _application_entity(node)
-    ae.requested_contexts = list(contexts)
-    results: list[int] = []
-
-    def on_acse(event: Any) -> None:
-        result = getattr(event.primitive, "result", None)
-        if isinstance(result, int):  # A-ASSOCIATE: 1 rejected permanent, 2 transient
-            results.append(result)
-
-    for attempt in range(TRANSIENT_RETRIES + 1):
-        results.clear()
-        with warnings.catch_warnings():
-            # pynetdicom drops the socket of a refused connection without closing it
-            warnings.simplefilter("ignore", ResourceWarning)
-            assoc = ae.associate(
-                node.host,
-                node.port,
-                ae_title=node.called_ae_title,
-                ext_neg=list(roles) or None,
-                evt_handlers=[
-                    (evt.EVT_CONN_OPEN, _nodelay),
-                    (evt.EVT_ACSE_RECV, on_acse),
-                    *handlers,
-                ],
-            )
-            if not assoc.is_established:
-                gc.collect()
-        if not (assoc.is_rejected and 0x02 in results) or attempt == TRANSIENT_RETRIES:
-            break
-        time.sleep(0.2 * 2**attempt)  # rejected for now (busy): try again shortly
-    if assoc.is_rejected:
-        raise AssociationRejected(
-            _("{pacs} rejected the association.").format(pacs=_describe(node)),
-            hint=_(
-                "Ask the PACS administrator to declare the AE title {calling} "
-                "(and check that {called} is the PACS's AE title)."
-            ).format(calling=node.calling_ae_title, called=node.called_ae_title),
-        )
-    if not assoc.is_established and 0 in results:  # accepted, but with no usable context
-        raise (refused or _no_context(node))()
-    if not assoc.is_established:
-        raise ConnectionFailure(
-            _("Cannot reach {pacs}.").format(pacs=_describe(node)),
-            hint=_("Check the host, port and network, then try `ortif pacs echo {name}`.").format(
-                name=node.name
-            ),
-        )
+    A connection lost or aborted while in use becomes the `_lost` error.
+    """
+    assoc = _request(node, contexts, scp_roles)
     try:
         yield assoc
+    except Aborted as exc:
+        assoc.abort()
+        raise _lost(node) from exc
     except BaseException:
         assoc.abort()
         raise
     else:
         assoc.release()
-    finally:
-        ae.shutdown()
+
+
+def _context(
+    assoc: Association, abstract_syntax: str, refused: Callable[[], OrtifError]
+) -> Context:
+    """The accepted context for `abstract_syntax`, or the `refused` error."""
+    for context in assoc.contexts.values():
+        if context.abstract_syntax == abstract_syntax:
+            return context
+    raise refused()
 
 
 def _no_context(node: PacsNode) -> Callable[[], OrtifError]:
@@ -235,74 +222,116 @@ def _lost(node: PacsNode) -> ConnectionFailure:
     )
 
 
+def _send_request(
+    assoc: Association,
+    context: Context,
+    command_field: int,
+    identifier: Sequence[tuple[int, str, str]],
+    **extra: bytes,
+) -> None:
+    message_id = next(_message_ids) % 0xFFFF + 1
+    command = dimse.request(command_field, message_id, context.abstract_syntax, **extra)
+    assoc.send_command(context.id, command)
+    assoc.send_dataset(context.id, dimse.encode_identifier(identifier, context.transfer_syntax))
+
+
+def _receive_identifier(assoc: Association, context: Context) -> dict[int, bytes]:
+    buffer = BytesIO()
+    assoc.receive_dataset(buffer)
+    return dimse.decode_identifier(buffer.getvalue(), context.transfer_syntax)
+
+
 def echo(node: PacsNode) -> float:
     """C-ECHO: the round-trip time in seconds (association included)."""
-    from pynetdicom.presentation import build_context
-
     started = time.perf_counter()
-    with associate(node, [build_context(VERIFICATION)]) as assoc:
-        status = assoc.send_c_echo()
-    if "Status" not in status:
-        raise _lost(node)
-    if status.Status != SUCCESS:
+    with associate(node, [(VERIFICATION, [IMPLICIT_LE])]) as assoc:
+        context = _context(assoc, VERIFICATION, _no_context(node))
+        assoc.send_command(context.id, dimse.request(dimse.C_ECHO_RQ, 1, VERIFICATION))
+        _context_id, data = assoc.receive_command()
+        status = Command(data).status
+    if status != SUCCESS:
         raise ConnectionFailure(
             _("{pacs} answered C-ECHO with 0x{status:04X}.").format(
-                pacs=_describe(node), status=status.Status
+                pacs=_describe(node), status=status or 0
             )
         )
     return time.perf_counter() - started
 
 
 # C-FIND --------------------------------------------------------------------------------
-def find_identifier(query: StudyQuery) -> Dataset:
+QUERY_LEVEL = 0x00080052
+CHARSET = 0x00080005
+STUDY_UID, SERIES_UID, SOP_UID = 0x0020000D, 0x0020000E, 0x00080018
+PATIENT_NAME, PATIENT_ID, BIRTH_DATE = 0x00100010, 0x00100020, 0x00100030
+STUDY_DATE, STUDY_TIME, ACCESSION = 0x00080020, 0x00080030, 0x00080050
+MODALITIES, DESCRIPTION = 0x00080061, 0x00081030
+SERIES_COUNT, INSTANCE_COUNT = 0x00201206, 0x00201208
+QUERY_SYNTAXES = (EXPLICIT_LE, IMPLICIT_LE)
+
+
+def find_identifier(query: StudyQuery) -> list[tuple[int, str, str]]:
     """The STUDY level C-FIND identifier for `query`, asking for every column we show."""
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.SpecificCharacterSet = "ISO_IR 192"
-    ds.StudyInstanceUID = query.study_instance_uid or ""
-    ds.PatientName = name_pattern(query.patient_name) if query.patient_name else ""
-    ds.PatientID = query.patient_id or ""
-    ds.PatientBirthDate = query.birth_date.strftime("%Y%m%d") if query.birth_date else ""
-    ds.StudyDate = query.study_date.to_dicom() if query.study_date else ""
-    ds.StudyTime = ""
-    ds.AccessionNumber = query.accession_number or ""
-    ds.ModalitiesInStudy = query.modality.upper() if query.modality else ""
-    ds.StudyDescription = ""
-    ds.NumberOfStudyRelatedSeries = None
-    ds.NumberOfStudyRelatedInstances = None
-    return ds
+    return [
+        (QUERY_LEVEL, "CS", "STUDY"),
+        (CHARSET, "CS", "ISO_IR 192"),
+        (STUDY_UID, "UI", query.study_instance_uid or ""),
+        (PATIENT_NAME, "PN", name_pattern(query.patient_name) if query.patient_name else ""),
+        (PATIENT_ID, "LO", query.patient_id or ""),
+        (BIRTH_DATE, "DA", query.birth_date.strftime("%Y%m%d") if query.birth_date else ""),
+        (STUDY_DATE, "DA", query.study_date.to_dicom() if query.study_date else ""),
+        (STUDY_TIME, "TM", ""),
+        (ACCESSION, "SH", query.accession_number or ""),
+        (MODALITIES, "CS", query.modality.upper() if query.modality else ""),
+        (DESCRIPTION, "LO", ""),
+        (SERIES_COUNT, "IS", ""),
+        (INSTANCE_COUNT, "IS", ""),
+    ]
 
 
 def find_studies(node: PacsNode, query: StudyQuery) -> list[StudyMatch]:
     """C-FIND at STUDY level, Study Root, or Patient Root when the node refuses Study Root."""
-    from pynetdicom.presentation import build_context
-
-    contexts = [build_context(STUDY_ROOT_FIND), build_context(PATIENT_ROOT_FIND)]
-    with associate(node, contexts) as assoc:
-        accepted = {c.abstract_syntax for c in assoc.accepted_contexts}
-        models = [m for m in (STUDY_ROOT_FIND, PATIENT_ROOT_FIND) if m in accepted]
-        if not models:
+    models = (STUDY_ROOT_FIND, PATIENT_ROOT_FIND)
+    with associate(node, [(model, QUERY_SYNTAXES) for model in models]) as assoc:
+        accepted = [c for m in models for c in assoc.contexts.values() if c.abstract_syntax == m]
+        if not accepted:
             raise RuleError(
                 _("{pacs} refused both C-FIND information models.").format(pacs=_describe(node))
             )
-        for model in models:
-            matches = _find(node, assoc, model, query)
+        for context in accepted:
+            matches = _find(node, assoc, context, query)
             if matches is not None:
                 return matches
     raise RuleError(_("{pacs} refused the query.").format(pacs=_describe(node)))
 
 
-def _find(node: PacsNode, assoc: Any, model: str, query: StudyQuery) -> list[StudyMatch] | None:
+def _c_find(
+    assoc: Association, context: Context, identifier: Sequence[tuple[int, str, str]]
+) -> Iterator[tuple[int, dict[int, bytes] | None]]:
+    """(status, identifier or None) of each answer, the final one last."""
+    _send_request(assoc, context, dimse.C_FIND_RQ, identifier)
+    while True:
+        _context_id, data = assoc.receive_command()
+        command = Command(data)
+        if command.field != dimse.C_FIND_RSP or command.status is None:
+            raise Aborted("an unexpected answer to C-FIND")
+        found = _receive_identifier(assoc, context) if command.has_dataset else None
+        yield command.status, found
+        if command.status not in PENDING:
+            return
+
+
+def _find(
+    node: PacsNode, assoc: Association, context: Context, query: StudyQuery
+) -> list[StudyMatch] | None:
     """The matches, or None if the node refused this information model."""
     matches: list[StudyMatch] = []
-    for status, identifier in assoc.send_c_find(find_identifier(query), model):
-        if "Status" not in status:
-            raise _lost(node)
-        code = status.Status
+    for code, identifier in _c_find(assoc, context, find_identifier(query)):
         if code in PENDING and identifier is not None:
             matches.append(study_match(identifier, f"pacs:{node.name}"))
         elif code in (0xA900, 0x0122, 0xC000) or (code & 0xF000) == 0xC000:
-            return None if model == STUDY_ROOT_FIND else _refused(node, code)
+            if context.abstract_syntax == STUDY_ROOT_FIND:
+                return None
+            _refused(node, code)
         elif code not in (SUCCESS, *PENDING, 0xFE00):
             _refused(node, code)
     if query.modality:  # a PACS may ignore ModalitiesInStudy matching
@@ -310,7 +339,7 @@ def _find(node: PacsNode, assoc: Any, model: str, query: StudyQuery) -> list[Stu
     return matches
 
 
-def _refused(node: PacsNode, code: int) -> list[StudyMatch]:
+def _refused(node: PacsNode, code: int) -> None:
     raise RuleError(
         _("{pacs} refused the query (status 0x{status:04X}).").format(
             pacs=_describe(node), status=code
@@ -318,48 +347,34 @@ def _refused(node: PacsNode, code: int) -> list[StudyMatch]:
     )
 
 
-def _text(ds: Dataset, keyword: str, charsets: list[str]) -> str:
-    """A text value decoded from its raw bytes when possible (mislabelled Latin-1 repaired)."""
-    if keyword not in ds:
-        return ""
-    element = ds.get_item(keyword)
-    if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
-        return decode_text(element.value, charsets, person_name=element.VR == "PN").strip("\0 ")
-    value = ds[keyword].value
-    return "" if value is None else str(value).strip()
+def _charsets(values: dict[int, bytes]) -> list[str]:
+    raw = values.get(CHARSET, b"").decode("ascii", "replace")
+    return [term.strip(" \0") for term in raw.split("\\")] or [""]
 
 
-def _charsets(ds: Dataset) -> list[str]:
-    element = ds.get_item("SpecificCharacterSet")
-    if element is None:
-        return [""]
-    raw = element.value
-    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw or "")
-    if isinstance(raw, list):
-        return [str(v) for v in raw]
-    return [t.strip() for t in text.split("\\")] or [""]
+def study_match(values: dict[int, bytes], source: str) -> StudyMatch:
+    """A C-FIND answer (raw values by tag) as a StudyMatch."""
+    charsets = _charsets(values)
 
+    def text(tag: int, person_name: bool = False) -> str:
+        raw = values.get(tag, b"")
+        return decode_text(raw, charsets, person_name=person_name).strip("\0 ") if raw else ""
 
-def _count(ds: Dataset, keyword: str) -> int | None:
-    text = _text(ds, keyword, [""])
-    return int(text) if text.isdigit() else None
+    def count(tag: int) -> int | None:
+        value = text(tag)
+        return int(value) if value.isdigit() else None
 
-
-def study_match(ds: Dataset, source: str) -> StudyMatch:
-    """A C-FIND answer as a StudyMatch."""
-    charsets = _charsets(ds)
-    modalities = _text(ds, "ModalitiesInStudy", charsets)
     return StudyMatch(
-        study_instance_uid=_text(ds, "StudyInstanceUID", charsets),
-        patient_name=_text(ds, "PatientName", charsets),
-        patient_id=_text(ds, "PatientID", charsets),
-        birth_date=parse_date(_text(ds, "PatientBirthDate", charsets)),
-        study_date=parse_date(_text(ds, "StudyDate", charsets)),
-        modalities=sorted({m for m in modalities.split("\\") if m}),
-        description=_text(ds, "StudyDescription", charsets) or None,
-        accession_number=_text(ds, "AccessionNumber", charsets) or None,
-        series_count=_count(ds, "NumberOfStudyRelatedSeries"),
-        instance_count=_count(ds, "NumberOfStudyRelatedInstances"),
+        study_instance_uid=text(STUDY_UID),
+        patient_name=text(PATIENT_NAME, person_name=True),
+        patient_id=text(PATIENT_ID),
+        birth_date=parse_date(text(BIRTH_DATE)),
+        study_date=parse_date(text(STUDY_DATE)),
+        modalities=sorted({m for m in text(MODALITIES).split("\\") if m}),
+        description=text(DESCRIPTION) or None,
+        accession_number=text(ACCESSION) or None,
+        series_count=count(SERIES_COUNT),
+        instance_count=count(INSTANCE_COUNT),
         source=source,
     )
 
@@ -369,7 +384,8 @@ OnStored = Callable[[Path], None]
 
 
 class _Receiver:
-    """The C-STORE handler: encoded bytes straight to a file in `staging`, then `on_stored`."""
+    """Received instances to files in `staging` (header, then the data set's bytes as they
+    arrive), then `on_stored`; shared by the C-GET loop and the C-MOVE destination."""
 
     def __init__(self, staging: Path, on_stored: OnStored) -> None:
         self.staging = staging
@@ -379,31 +395,55 @@ class _Receiver:
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
 
-    def handle_store(self, event: Any) -> int:
+    def store(
+        self, sop_class: str, uid: str, syntax: str, write_body: Callable[[BinaryIO], object]
+    ) -> int:
+        """Stage one instance; the C-STORE status to answer."""
         if self.stopped is not None:
-            return 0xA700
-        uid = str(event.request.AffectedSOPInstanceUID)
+            return _REFUSED_STORE
         name = uid if _UID.match(uid) else hashlib.sha256(uid.encode()).hexdigest()
         path = self.staging / f"{name}.dcm"
         part = path.with_suffix(".part")
         try:
-            with open(part, "wb") as stream:
-                _write_received(stream, event)
-            os.replace(part, path)
+            try:
+                with open(part, "wb") as stream:
+                    stream.write(any_file_header(sop_class, uid, syntax))
+                    write_body(stream)
+                os.replace(part, path)
+            except BaseException:
+                part.unlink(missing_ok=True)  # cut short: the association lost, the disk full
+                raise
             self.on_stored(path)
+        except Aborted:
+            raise  # the association is gone: nothing to answer
         except BaseException as exc:  # refuse and remember why; the caller re-raises
             with self.lock:
                 self.stopped = exc
                 self.report.refused.append(uid)
-            return 0xA700
+            return _REFUSED_STORE
         with self.arrived:
             self.report.received.append(path)
             self.arrived.notify_all()
         return SUCCESS
 
-    def count(self) -> int:
-        with self.lock:
-            return len(self.report.received)
+    def handle_store(self, event: Any) -> int:
+        """pynetdicom's EVT_C_STORE handler (the C-MOVE destination)."""
+        request = event.request
+
+        def body(stream: BinaryIO) -> None:
+            data = request.DataSet
+            if isinstance(data, BytesIO):
+                with data.getbuffer() as view:
+                    stream.write(view)
+            else:  # pragma: no cover - pynetdicom always hands a BytesIO
+                stream.write(event.encoded_dataset()[132:])
+
+        return self.store(
+            str(request.AffectedSOPClassUID),
+            str(request.AffectedSOPInstanceUID),
+            str(event.context.transfer_syntax),
+            body,
+        )
 
     def wait_for(self, expected: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -415,71 +455,36 @@ class _Receiver:
                 self.arrived.wait(left)
 
 
-def _write_received(stream: BinaryIO, event: Any) -> None:
-    """The received instance as a file: a header built from its UIDs, then the data set
-    as it arrived (the bytes of `event.encoded_dataset()`, without pydicom's ~1 ms)."""
-    request = event.request
-    uids = (
-        str(request.AffectedSOPClassUID),
-        str(request.AffectedSOPInstanceUID),
-        str(event.context.transfer_syntax),
-    )
-    data = request.DataSet
-    if not plain_uids(*uids) or not isinstance(data, BytesIO):
-        stream.write(event.encoded_dataset())
-        return
-    stream.write(file_header(*uids))
-    with data.getbuffer() as view:
-        stream.write(view)
-
-
-def _storage_contexts(roles: bool) -> tuple[list[Any], list[Any]]:
+def _storage_contexts() -> list[tuple[str, Sequence[str]]]:
     """Storage contexts: each class with the uncompressed syntaxes, and one per compressed one.
 
     Separate contexts let the PACS send each file in the syntax it holds (no transcoding).
     """
-    from pynetdicom.presentation import build_context, build_role
-
-    contexts = []
+    contexts: list[tuple[str, Sequence[str]]] = []
     for uid in GET_STORAGE_CLASSES:
-        contexts.append(build_context(uid, list(UNCOMPRESSED)))
-        contexts.extend(build_context(uid, syntax) for syntax in COMPRESSED)
-    role_items = [build_role(uid, scp_role=True) for uid in GET_STORAGE_CLASSES] if roles else []
-    return contexts, role_items
+        contexts.append((uid, UNCOMPRESSED))
+        contexts.extend((uid, (syntax,)) for syntax in COMPRESSED)
+    return contexts
 
 
-def _identifier(study_instance_uid: str) -> Dataset:
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.StudyInstanceUID = study_instance_uid
-    return ds
+def _study_identifier(study_instance_uid: str) -> list[tuple[int, str, str]]:
+    return [(QUERY_LEVEL, "CS", "STUDY"), (STUDY_UID, "UI", study_instance_uid)]
 
 
-def _final(report: RetrieveReport, status: Dataset) -> None:
-    report.status = int(status.Status)
-    report.completed = status.get("NumberOfCompletedSuboperations", report.completed)
-    report.failed = int(status.get("NumberOfFailedSuboperations", 0) or 0)
-    report.warning = int(status.get("NumberOfWarningSuboperations", 0) or 0)
+def _final(report: RetrieveReport, command: Command) -> None:
+    report.status = command.status
+    completed = command.count(dimse.COMPLETED)
+    report.completed = report.completed if completed is None else completed
+    report.failed = command.count(dimse.FAILED) or 0
+    report.warning = command.count(dimse.WARNING) or 0
 
 
 def get_study(
     node: PacsNode, study_instance_uid: str, staging: Path, on_stored: OnStored
 ) -> RetrieveReport:
     """C-GET a study into `staging`; `on_stored(path)` runs as each instance lands."""
-    from pynetdicom import evt
-    from pynetdicom.presentation import build_context
-
     receiver = _Receiver(staging, on_stored)
-    storage, roles = _storage_contexts(roles=True)
-    contexts = [build_context(STUDY_ROOT_GET), build_context(PATIENT_ROOT_GET), *storage]
-    handlers = [(evt.EVT_C_STORE, receiver.handle_store)]
-
-    get_refused = _get_refused(node)
-    with associate(node, contexts, handlers=handlers, roles=roles, refused=get_refused) as assoc:
-        accepted = {c.abstract_syntax for c in assoc.accepted_contexts}
-        if STUDY_ROOT_GET not in accepted:
-            raise get_refused()
-        _collect(node, assoc.send_c_get(_identifier(study_instance_uid), STUDY_ROOT_GET), receiver)
+    _get(node, _study_identifier(study_instance_uid), receiver)
     _raise_stopped(receiver)
     return receiver.report
 
@@ -489,27 +494,25 @@ def find_instances(node: PacsNode, study_instance_uid: str) -> list[tuple[str, s
 
     None when the node does not answer at that level (the caller then works by study).
     """
-    from pynetdicom.presentation import build_context
-
-    query = Dataset()
-    query.QueryRetrieveLevel = "IMAGE"
-    query.StudyInstanceUID = study_instance_uid
-    query.SeriesInstanceUID = ""
-    query.SOPInstanceUID = ""
+    query = [
+        (QUERY_LEVEL, "CS", "IMAGE"),
+        (STUDY_UID, "UI", study_instance_uid),
+        (SERIES_UID, "UI", ""),
+        (SOP_UID, "UI", ""),
+    ]
     found: list[tuple[str, str]] = []
-    with associate(node, [build_context(STUDY_ROOT_FIND)]) as assoc:
-        if not assoc.accepted_contexts:
+    with associate(node, [(STUDY_ROOT_FIND, QUERY_SYNTAXES)]) as assoc:
+        if not assoc.contexts:
             return None
-        for status, identifier in assoc.send_c_find(query, STUDY_ROOT_FIND):
-            if "Status" not in status:
-                raise _lost(node)
-            if int(status.Status) in PENDING and identifier is not None:
-                series = str(identifier.get("SeriesInstanceUID", "") or "")
-                sop = str(identifier.get("SOPInstanceUID", "") or "")
+        (context,) = assoc.contexts.values()
+        for code, identifier in _c_find(assoc, context, query):
+            if code in PENDING and identifier is not None:
+                series = identifier.get(SERIES_UID, b"").rstrip(b"\0 ").decode("ascii", "replace")
+                sop = identifier.get(SOP_UID, b"").rstrip(b"\0 ").decode("ascii", "replace")
                 if not series or not sop:
                     return None
                 found.append((series, sop))
-            elif int(status.Status) != SUCCESS:
+            elif code != SUCCESS:
                 return None
     return found
 
@@ -524,20 +527,14 @@ def get_instances(
 ) -> RetrieveReport:
     """C-GET the listed (series, SOP Instance UID) over several associations at once.
 
-    pynetdicom spends most of a C-GET waiting between sub-operations; two associations
-    overlap those waits (see bench/README.md).
+    Two associations keep the node busy while the other waits on our disk or upload.
     """
-    by_series: dict[str, list[str]] = {}
-    for series, sop in instances:
-        by_series.setdefault(series, []).append(sop)
-    parts: list[list[tuple[str, list[str]]]] = [[] for _ in range(max(1, connections))]
-    flat = [(series, sop) for series, sops in by_series.items() for sop in sops]
-    for index in range(len(parts)):
-        share = flat[index :: len(parts)]
+    parts: list[list[tuple[str, list[str]]]] = []
+    for index in range(max(1, connections)):
         grouped: dict[str, list[str]] = {}
-        for series, sop in share:
+        for series, sop in instances[index :: max(1, connections)]:
             grouped.setdefault(series, []).append(sop)
-        parts[index] = list(grouped.items())
+        parts.append(list(grouped.items()))
     receiver = _Receiver(staging, on_stored)
     errors: list[BaseException] = []
     rejected: list[list[tuple[str, list[str]]]] = []
@@ -568,30 +565,41 @@ def get_instances(
     return report
 
 
-def _image_identifier(study: str, series: str, sops: list[str]) -> Dataset:
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "IMAGE"
-    ds.StudyInstanceUID = study
-    ds.SeriesInstanceUID = series
-    ds.SOPInstanceUID = sops
-    return ds
+def _image_identifier(study: str, series: str, sops: list[str]) -> list[tuple[int, str, str]]:
+    return [
+        (QUERY_LEVEL, "CS", "IMAGE"),
+        (STUDY_UID, "UI", study),
+        (SERIES_UID, "UI", series),
+        (SOP_UID, "UI", "\\".join(sops)),
+    ]
 
 
-def _get(node: PacsNode, identifier: Dataset, receiver: _Receiver) -> None:
-    from pynetdicom import evt
-    from pynetdicom.presentation import build_context
-
-    storage, roles = _storage_contexts(roles=True)
-    contexts = [build_context(STUDY_ROOT_GET), *storage]
-    handlers = [(evt.EVT_C_STORE, receiver.handle_store)]
+def _get(node: PacsNode, identifier: list[tuple[int, str, str]], receiver: _Receiver) -> None:
+    """One C-GET on its own association; the node's C-STOREs staged by `receiver`."""
+    contexts = [(STUDY_ROOT_GET, QUERY_SYNTAXES), *_storage_contexts()]
     refused = _get_refused(node)
-    with associate(node, contexts, handlers=handlers, roles=roles, refused=refused) as assoc:
-        if STUDY_ROOT_GET not in {c.abstract_syntax for c in assoc.accepted_contexts}:
-            raise refused()
+    with associate(node, contexts, scp_roles=GET_STORAGE_CLASSES) as assoc:
+        context = _context(assoc, STUDY_ROOT_GET, refused)
         failed_before = receiver.report.failed
-        _collect(node, assoc.send_c_get(identifier, STUDY_ROOT_GET), receiver)
+        _send_request(assoc, context, dimse.C_GET_RQ, identifier)
+        _collect(node, assoc, receiver, dimse.C_GET_RSP)
         with receiver.lock:
             receiver.report.failed += failed_before
+
+
+def _receive_store(
+    assoc: Association, context_id: int, command: Command, receiver: _Receiver
+) -> None:
+    """Stage the C-STORE sub-operation that `command` starts, and answer it."""
+    sop_class = command.uid(dimse.AFFECTED_SOP_CLASS)
+    uid = command.uid(dimse.AFFECTED_SOP_INSTANCE)
+    context = assoc.contexts.get(context_id)
+    if context is None:
+        raise Aborted(f"a C-STORE on the unknown presentation context {context_id}")
+    status = receiver.store(sop_class, uid, context.transfer_syntax, assoc.receive_dataset)
+    _raise_stopped(receiver)  # refused, or not staged: the association is aborted
+    message_id = command.us(dimse.MESSAGE_ID)
+    assoc.send_command(context_id, dimse.store_response(message_id, sop_class, uid, status))
 
 
 def _get_refused(node: PacsNode) -> Callable[[], OrtifError]:
@@ -616,18 +624,18 @@ def move_study(
     expected: int | None = None,
     late_wait: float = LATE_ARRIVALS_WAIT,
 ) -> RetrieveReport:
-    """C-MOVE a study to our own Storage SCP on the node's move port."""
-    from pynetdicom import evt
-    from pynetdicom.presentation import build_context
-
-    receiver = _Receiver(staging, on_stored)
-    scp = _application_entity(node)
-    from pynetdicom import ALL_TRANSFER_SYNTAXES
+    """C-MOVE a study to our own Storage SCP (pynetdicom's) on the node's move port."""
+    from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt
     from pynetdicom.presentation import AllStoragePresentationContexts
 
-    for context in AllStoragePresentationContexts:
-        scp.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
-    handlers = [(evt.EVT_CONN_OPEN, _nodelay), (evt.EVT_C_STORE, receiver.handle_store)]
+    receiver = _Receiver(staging, on_stored)
+    scp = AE(ae_title=node.calling_ae_title)
+    scp.maximum_pdu_size = 0
+    scp.acse_timeout = ACSE_TIMEOUT
+    scp.dimse_timeout = scp.network_timeout = DIMSE_TIMEOUT
+    for storage in AllStoragePresentationContexts:
+        scp.add_supported_context(str(storage.abstract_syntax), ALL_TRANSFER_SYNTAXES)
+    handlers: list[Any] = [(evt.EVT_CONN_OPEN, _nodelay), (evt.EVT_C_STORE, receiver.handle_store)]
     try:
         server = scp.start_server(("", node.move_port or 0), block=False, evt_handlers=handlers)
     except OSError as exc:
@@ -638,38 +646,54 @@ def move_study(
             hint=_("Free that port, or change it with `ortif pacs add ... --move-port N`."),
         ) from exc
     try:
-        contexts = [build_context(STUDY_ROOT_MOVE), build_context(PATIENT_ROOT_MOVE)]
-        with associate(node, contexts) as assoc:
-            responses = assoc.send_c_move(
-                _identifier(study_instance_uid), node.calling_ae_title, STUDY_ROOT_MOVE
-            )
-            _collect(node, responses, receiver)
+        models = (STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE)
+        with associate(node, [(model, QUERY_SYNTAXES) for model in models]) as assoc:
+            context = _context(assoc, STUDY_ROOT_MOVE, _no_context(node))
+            destination = dimse.ae(node.calling_ae_title)
+            identifier = _study_identifier(study_instance_uid)
+            _send_request(assoc, context, dimse.C_MOVE_RQ, identifier, destination=destination)
+            _collect(node, assoc, receiver, dimse.C_MOVE_RSP)
         report = receiver.report
         if report.status in (SUCCESS, 0xB000):  # some PACS answer before the last image
             receiver.wait_for(max(expected or 0, int(report.completed or 0)), late_wait)
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
         scp.shutdown()
     _raise_stopped(receiver)
     return receiver.report
 
 
-def _collect(node: PacsNode, responses: Any, receiver: _Receiver) -> None:
-    for status, _identifier_ds in responses:
-        if "Status" not in status:
-            if receiver.stopped is not None:
-                return
-            raise _lost(node)
-        if int(status.Status) not in PENDING:
-            _final(receiver.report, status)
-        if int(status.Status) in (0xA701, 0xA702):
+def _nodelay(event: Any) -> None:
+    """EVT_CONN_OPEN handler: switch Nagle's algorithm off on an accepted socket."""
+    with suppress(AttributeError, OSError):
+        event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _collect(node: PacsNode, assoc: Association, receiver: _Receiver, answer: int) -> None:
+    """Serve the node's C-STOREs and read its C-GET / C-MOVE answers up to the final one."""
+    while True:
+        context_id, data = assoc.receive_command()
+        command = Command(data)
+        if command.field == dimse.C_STORE_RQ:
+            _receive_store(assoc, context_id, command, receiver)
+            continue
+        if command.field != answer or command.status is None:
+            raise Aborted(f"unexpected command 0x{command.field:04X}")
+        if command.has_dataset:
+            assoc.receive_dataset(BytesIO())  # the failed instances' list: counted below
+        code = command.status
+        if code in PENDING:
+            continue
+        _final(receiver.report, command)
+        if code in (0xA701, 0xA702):
             raise ConnectionFailure(
                 _("{pacs} cannot send the images (status 0x{status:04X}).").format(
-                    pacs=_describe(node), status=status.Status
+                    pacs=_describe(node), status=code
                 ),
                 hint=_("For C-MOVE, declare this AE title, host and move port on the PACS."),
             )
-        if int(status.Status) == 0xA801:
+        if code == 0xA801:
             raise RuleError(
                 _("{pacs} does not know the move destination {calling}.").format(
                     pacs=_describe(node), calling=node.calling_ae_title
@@ -678,6 +702,7 @@ def _collect(node: PacsNode, responses: Any, receiver: _Receiver) -> None:
                     calling=node.calling_ae_title, port=node.move_port
                 ),
             )
+        return
 
 
 def _raise_stopped(receiver: _Receiver) -> None:
@@ -693,6 +718,16 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (instances done, bytes done) after each instance."""
 
 
+@dataclass
+class _Outgoing:
+    path: Path
+    sop_class: str
+    sop_instance: str
+    syntax: str
+    offset: int
+    """Where the data set starts, after the File Meta Information."""
+
+
 def store_instances(
     node: PacsNode, paths: Sequence[Path], on_progress: ProgressCallback | None = None
 ) -> StoreReport:
@@ -701,51 +736,54 @@ def store_instances(
     Every file is offered in its own transfer syntax; a file the node refuses, or whose
     syntax it does not accept, is listed in `StoreReport.failed` with the reason.
     """
-    from pynetdicom import _config
-    from pynetdicom.presentation import build_context
-
-    _config.STORE_SEND_CHUNKED_DATASET = True
     report = StoreReport()
-    headers: list[tuple[Path, str, str]] = []
+    files: list[_Outgoing] = []
     for path in paths:
         try:
-            meta = read_file_meta_info(path)
-            headers.append((path, str(meta.MediaStorageSOPClassUID), str(meta.TransferSyntaxUID)))
-        except Exception as exc:  # unreadable file: reported, never fatal to the others
+            files.append(_Outgoing(path, *read_part10_meta(path)))
+        except (OSError, ValueError) as exc:  # unreadable file: reported, never fatal
             report.failed.append((path, _("not a DICOM file ({reason})").format(reason=exc)))
-    pairs = sorted({(sop_class, syntax) for _path, sop_class, syntax in headers})
-    for start in range(0, len(pairs), 120):
-        chunk = set(pairs[start : start + 120])
-        contexts = [build_context(sop_class, syntax) for sop_class, syntax in chunk]
-        todo = [h for h in headers if (h[1], h[2]) in chunk]
-        with associate(node, contexts) as assoc:
-            _store_all(node, assoc, todo, report, on_progress)
+    pairs = sorted({(f.sop_class, f.syntax) for f in files})
+    done = [len(report.failed), 0]
+    for start in range(0, len(pairs), STORE_CONTEXTS_PER_ASSOCIATION):
+        chunk = pairs[start : start + STORE_CONTEXTS_PER_ASSOCIATION]
+        todo = [f for f in files if (f.sop_class, f.syntax) in set(chunk)]
+        with associate(node, [(sop_class, (syntax,)) for sop_class, syntax in chunk]) as assoc:
+            accepted = {(c.abstract_syntax, c.transfer_syntax): c for c in assoc.contexts.values()}
+            for outgoing in todo:
+                context = accepted.get((outgoing.sop_class, outgoing.syntax))
+                if context is None:
+                    refusal = _("the PACS does not accept {sop_class} in {syntax}")
+                    reason = refusal.format(sop_class=outgoing.sop_class, syntax=outgoing.syntax)
+                    report.failed.append((outgoing.path, reason))
+                else:
+                    _store_one(assoc, context, outgoing, report)
+                done[0] += 1
+                with suppress(OSError):
+                    done[1] += outgoing.path.stat().st_size
+                if on_progress:
+                    on_progress(done[0], done[1])
     return report
 
 
-def _store_all(
-    node: PacsNode,
-    assoc: Any,
-    headers: list[tuple[Path, str, str]],
-    report: StoreReport,
-    on_progress: ProgressCallback | None,
+def _store_one(
+    assoc: Association, context: Context, outgoing: _Outgoing, report: StoreReport
 ) -> None:
-    accepted = {(c.abstract_syntax, c.transfer_syntax[0]) for c in assoc.accepted_contexts}
-    done_bytes = 0
-    for path, sop_class, syntax in headers:
-        if (sop_class, syntax) not in accepted:
-            refusal = _("the PACS does not accept {sop_class} in {syntax}")
-            report.failed.append((path, refusal.format(sop_class=sop_class, syntax=syntax)))
-            continue
-        status = assoc.send_c_store(path)
-        if "Status" not in status:
-            raise _lost(node)
-        code = int(status.Status)
-        if code == SUCCESS or (code & 0xF000) == 0xB000:
-            report.stored.append(str(read_file_meta_info(path).MediaStorageSOPInstanceUID))
-        else:
-            refusal = _("refused by the PACS (status 0x{status:04X})").format(status=code)
-            report.failed.append((path, refusal))
-        done_bytes += path.stat().st_size
-        if on_progress:
-            on_progress(len(report.stored) + len(report.failed), done_bytes)
+    message_id = next(_message_ids) % 0xFFFF + 1
+    instance = dimse.ui(outgoing.sop_instance)
+    command = dimse.request(dimse.C_STORE_RQ, message_id, outgoing.sop_class, instance=instance)
+    with open(outgoing.path, "rb") as stream:
+        length = os.fstat(stream.fileno()).st_size - outgoing.offset
+        stream.seek(outgoing.offset)
+        assoc.send_command(context.id, command)
+        assoc.send_dataset_from(context.id, stream, length)
+    _context_id, data = assoc.receive_command()
+    answer = Command(data)
+    if answer.field != dimse.C_STORE_RSP or answer.status is None:
+        raise Aborted("an unexpected answer to C-STORE")
+    code = answer.status
+    if code == SUCCESS or (code & 0xF000) == 0xB000:
+        report.stored.append(outgoing.sop_instance)
+    else:
+        refusal = _("refused by the PACS (status 0x{status:04X})").format(status=code)
+        report.failed.append((outgoing.path, refusal))

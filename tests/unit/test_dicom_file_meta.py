@@ -1,4 +1,4 @@
-"""The file header written before a received data set: the bytes pynetdicom would write."""
+"""The file header written before a received data set: the bytes pydicom would write."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ from io import BytesIO
 
 import pytest
 from pydicom import dcmread
-from pydicom.uid import UID
-from pynetdicom.dsutils import create_file_meta, encode_file_meta
+from pydicom.dataset import FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_file_meta_info
 
-from ortif_cli.dicom.file_meta import file_header, plain_uids
+from ortif_cli.dicom.file_meta import (
+    IMPLEMENTATION_CLASS_UID,
+    IMPLEMENTATION_VERSION_NAME,
+    file_header,
+    plain_uids,
+)
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
@@ -22,12 +28,16 @@ CT = "1.2.840.10008.5.1.4.1.1.2"
         ("2.25." + "9" * 59, "1.2.840.10008.1.2.4.50"),  # 64 characters
     ],
 )
-def test_header_equals_pynetdicoms(sop_instance_uid: str, syntax: str) -> None:
-    meta = create_file_meta(
-        sop_class_uid=UID(CT), sop_instance_uid=UID(sop_instance_uid), transfer_syntax=UID(syntax)
-    )
-    expected = b"\0" * 128 + b"DICM" + encode_file_meta(meta)
-    assert file_header(CT, sop_instance_uid, syntax) == expected
+def test_header_equals_pydicoms(sop_instance_uid: str, syntax: str) -> None:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CT
+    meta.MediaStorageSOPInstanceUID = sop_instance_uid
+    meta.TransferSyntaxUID = syntax
+    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    buffer = DicomBytesIO()
+    write_file_meta_info(buffer, meta, enforce_standard=True)
+    assert file_header(CT, sop_instance_uid, syntax) == b"\0" * 128 + b"DICM" + buffer.getvalue()
 
 
 def test_header_reads_back() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydicom import dcmread
@@ -103,15 +104,16 @@ def test_tcp_nodelay_on_every_association(
 ) -> None:
     import socket
 
+    from ortif_cli.dicom import upper_layer
+
     seen: list[int] = []
-    original = pacs._nodelay
+    original = upper_layer.Association.__init__
 
-    def spy(event: object) -> None:
-        original(event)
-        sock = event.assoc.dul.socket.socket  # type: ignore[attr-defined]
+    def spy(self: upper_layer.Association, sock: socket.socket, *args: Any) -> None:
         seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        original(self, sock, *args)
 
-    monkeypatch.setattr(pacs, "_nodelay", spy)
+    monkeypatch.setattr(upper_layer.Association, "__init__", spy)
     pacs.echo(PacsNode("t", "127.0.0.1", scp.port, "TESTPACS"))
     assert seen == [1]
 
