@@ -1,4 +1,5 @@
-"""Startup stays light: `--version`, `--help` and `dossier list` import no DICOM or server code.
+"""Startup stays light: `--version`, `--help` and `dossier list` import no DICOM or server
+code, and queries to a PACS neither pydicom nor pynetdicom.
 
 Measured with `python -X importtime` in a subprocess (bench/startup.py times it).
 """
@@ -8,11 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from ortif_cli.localserver import LocalServer
 from tests.conftest import REQUESTER
+from tests.dicom_factory import QueryRetrieveSCP, write_study
 
 HEAVY = ("pydicom", "pynetdicom", "fastapi", "starlette", "sqlalchemy", "ortif_server")
 
@@ -49,4 +52,19 @@ def test_dossier_list_stays_light(live_server: LocalServer) -> None:
         "--json", "dossier", "list", env={"ORTIF_TOKEN": token, "ORTIF_SERVER": live_server.url}
     )
     assert "httpx" in modules  # it did talk to the platform
+    assert heavy(modules) == set()
+
+
+def test_pacs_queries_stay_light(tmp_path: Path) -> None:
+    """C-FIND (and the C-GET beside it) use ortif's own DICOM client: no pydicom (0.25 s
+    with numpy) and no pynetdicom on the way to a PACS."""
+    write_study(tmp_path / "pacs", series=1, instances_per_series=1)
+    pacs = QueryRetrieveSCP(tmp_path / "pacs").start()
+    try:
+        add = ["pacs", "add", "t", "--host", "127.0.0.1", "--port", str(pacs.port)]
+        imported_modules(*add, "--aet", "TESTPACS")
+        modules = imported_modules("--json", "exam", "find", "--pacs", "t")
+    finally:
+        pacs.stop()
+    assert "ortif_cli.dicom.upper_layer" in modules
     assert heavy(modules) == set()
