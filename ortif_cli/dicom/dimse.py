@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping
 
-from ortif_cli.dicom.headers import read_values
+from ortif_cli.dicom.headers import Truncated, read_values
+from ortif_cli.dicom.upper_layer import Aborted
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -68,7 +69,7 @@ class Command:
     """A received command set: raw values by tag, with the few accessors we use."""
 
     def __init__(self, data: bytes) -> None:
-        self.values = read_values(data, explicit=False)
+        self.values = _read(data, explicit=False)
 
     def us(self, tag: int, default: int = 0) -> int:
         value = self.values.get(tag, b"")
@@ -142,4 +143,12 @@ def encode_identifier(elements: Iterable[tuple[int, str, str]], syntax: str) -> 
 
 def decode_identifier(data: bytes, syntax: str) -> dict[int, bytes]:
     """The raw top-level values of a received identifier (sequences skipped)."""
-    return read_values(data, explicit=syntax != IMPLICIT_LE)
+    return _read(data, explicit=syntax != IMPLICIT_LE)
+
+
+def _read(data: bytes, *, explicit: bool) -> dict[int, bytes]:
+    """read_values; a malformed message breaks the protocol: Aborted."""
+    try:
+        return read_values(data, explicit=explicit)
+    except Truncated as exc:
+        raise Aborted(f"a malformed message from the peer ({exc})") from exc

@@ -215,6 +215,30 @@ def test_a_malformed_pdu_aborts(scripted: Callable[..., PacsNode]) -> None:
         pacs.echo(scripted(script))
 
 
+def test_a_malformed_answer_aborts(scripted: Callable[..., PacsNode]) -> None:
+    """A C-FIND answer whose identifier is cut inside an element: lost, not a crash."""
+
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(accept_all(request))
+        _read_pdu(conn)
+        _read_pdu(conn)
+        answer = dimse.encode_command(
+            {
+                dimse.AFFECTED_SOP_CLASS: dimse.ui(pacs.STUDY_ROOT_FIND),
+                dimse.COMMAND_FIELD: dimse.us(dimse.C_FIND_RSP),
+                dimse.RESPONDED_ID: dimse.us(1),
+                dimse.DATASET_TYPE: dimse.us(0),
+                dimse.STATUS: dimse.us(0xFF00),
+            }
+        )
+        conn.sendall(pdata(1, 0x03, answer))
+        conn.sendall(pdata(1, 0x02, b"\x10\x00\x10\x00\xff\x00\x00\x00DUP"))
+        conn.recv(100)
+
+    with pytest.raises(ConnectionFailure, match="aborted the association"):
+        pacs.find_studies(scripted(script), StudyQuery())
+
+
 def test_a_transient_rejection_is_tried_again(scripted: Callable[..., PacsNode]) -> None:
     """A node busy for now (A-ASSOCIATE-RJ result 2) is asked again, then answers C-ECHO."""
 
