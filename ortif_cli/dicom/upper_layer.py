@@ -72,7 +72,9 @@ def associate_rq(
     scp_roles: Sequence[str] = (),
     max_pdu: int = 0,
 ) -> bytes:
-    """An A-ASSOCIATE-RQ PDU; context i gets the odd id 2i+1."""
+    """An A-ASSOCIATE-RQ PDU; context i gets the odd id 2i+1 (128 contexts at most)."""
+    if len(contexts) > 128:
+        raise ValueError("an association offers at most 128 presentation contexts")
     items = [_item(0x10, APPLICATION_CONTEXT)]
     for index, (abstract, syntaxes) in enumerate(contexts):
         subitems = _item(0x30, abstract.encode()) + b"".join(
@@ -131,6 +133,7 @@ class Association:
         self.contexts = contexts
         self.fragment = SEND_FRAGMENT if peer_max == 0 else max(peer_max - 6, 1)
         self._stream = cast(BufferedIOBase, sock.makefile("rb", buffering=1 << 18))
+        self._buffer = memoryview(bytearray(1 << 18))  # data fragments pass through it
         self._left = 0  # bytes left in the current P-DATA-TF PDU
 
     @classmethod
@@ -210,7 +213,7 @@ class Association:
     def receive_dataset(self, sink: BinaryIO) -> int:
         """Write the message's data set to `sink` as it arrives; return its length."""
         total = 0
-        buffer = memoryview(bytearray(1 << 18))
+        buffer = self._buffer
         while True:
             _context_id, control, length = self._next_fragment()
             if control & _COMMAND:

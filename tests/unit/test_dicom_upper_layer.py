@@ -40,6 +40,8 @@ def test_associate_rq_as_pynetdicom_reads_it() -> None:
     assert user.maximum_length == 0
     (role,) = user.role_selection.values()
     assert role.sop_class_uid == CT and role.scp_role and not role.scu_role
+    with pytest.raises(ValueError):  # context ids are odd bytes: 128 at most
+        upper_layer.associate_rq("ORTIF", "PACS", contexts * 65)
 
 
 def test_command_set_reads_back_with_pydicom() -> None:
