@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 
 _WESTERN = ("", "ISO_IR 6", "ISO_IR 100")
@@ -18,6 +18,29 @@ _C1_AS_CP1252 = {
     )
     if char != "\ufffd"
 }
+
+
+SPECIFIC_CHARACTER_SET = 0x00080005
+
+
+def ascii_value(raw: bytes | None) -> str:
+    """A UID or code string value as text, without its NUL or space padding."""
+    return (raw or b"").decode("ascii", errors="replace").strip("\0 ")
+
+
+def charsets_of(values: Mapping[int, bytes]) -> list[str]:
+    """The Specific Character Set terms of a data set's raw values (by tag)."""
+    return ascii_value(values.get(SPECIFIC_CHARACTER_SET)).split("\\")
+
+
+def text_value(
+    values: Mapping[int, bytes], tag: int, charsets: Sequence[str], *, person_name: bool = False
+) -> str:
+    """The decoded text of `tag` in raw values (by tag), padding removed; "" when absent."""
+    raw = values.get(tag)
+    if not raw:
+        return ""
+    return decode_text(raw, charsets, person_name=person_name).strip("\0 ")
 
 
 def decode_text(value: bytes, specific_character_set: Sequence[str], *, person_name: bool) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping
 
+from ortif_cli.dicom.charset import ascii_value
 from ortif_cli.dicom.headers import Truncated, read_values
 from ortif_cli.dicom.upper_layer import Aborted
 
@@ -76,7 +77,7 @@ class Command:
         return _US.unpack(value[:2])[0] if len(value) >= 2 else default
 
     def uid(self, tag: int) -> str:
-        return self.values.get(tag, b"").rstrip(b"\0 ").decode("ascii", "replace")
+        return ascii_value(self.values.get(tag))
 
     @property
     def field(self) -> int:
@@ -94,8 +95,15 @@ class Command:
         return self.us(tag) if tag in self.values else None
 
 
-def request(field: int, message_id: int, sop_class: str, **extra: bytes) -> bytes:
-    """A request command; `extra` maps element names of this module to encoded values."""
+def request(
+    field: int,
+    message_id: int,
+    sop_class: str,
+    *,
+    instance: str | None = None,
+    destination: str | None = None,
+) -> bytes:
+    """A request command (C-STORE names its `instance`, C-MOVE its `destination`)."""
     values = {
         AFFECTED_SOP_CLASS: ui(sop_class),
         COMMAND_FIELD: us(field),
@@ -104,8 +112,10 @@ def request(field: int, message_id: int, sop_class: str, **extra: bytes) -> byte
     }
     if field != C_ECHO_RQ:
         values[PRIORITY] = us(0)
-    names = {"destination": MOVE_DESTINATION, "instance": AFFECTED_SOP_INSTANCE}
-    values.update({names[name]: value for name, value in extra.items()})
+    if instance is not None:
+        values[AFFECTED_SOP_INSTANCE] = ui(instance)
+    if destination is not None:
+        values[MOVE_DESTINATION] = ae(destination)
     return encode_command(values)
 
 

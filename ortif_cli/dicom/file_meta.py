@@ -13,6 +13,8 @@ import struct
 from pathlib import Path
 
 from ortif_cli import __version__
+from ortif_cli.dicom.charset import ascii_value
+from ortif_cli.dicom.headers import Truncated, read_values
 
 IMPLEMENTATION_CLASS_UID = "2.25.241241654635380879518839346317626994196"
 """ortif's, a UUID-derived UID (PS3.5 B.2): in the files we write and our associations."""
@@ -84,8 +86,6 @@ def read_part10_meta(path: Path) -> tuple[str, str, str, int]:
 
     Raises ValueError when the file has no preamble and File Meta Information.
     """
-    from ortif_cli.dicom.headers import Truncated, read_values
-
     with open(path, "rb") as stream:
         head = stream.read(144)
         if len(head) < 144 or head[128:132] != b"DICM" or head[132:138] != b"\x02\x00\x00\x00UL":
@@ -97,10 +97,8 @@ def read_part10_meta(path: Path) -> tuple[str, str, str, int]:
     except Truncated as exc:
         raise ValueError(str(exc)) from exc
 
-    def uid(tag: int) -> str:
-        return values.get(tag, b"").rstrip(b"\0 ").decode("ascii", "replace")
-
-    found = uid(0x00020002), uid(0x00020003), uid(0x00020010)
+    found = tuple(ascii_value(values.get(tag)) for tag in (0x00020002, 0x00020003, 0x00020010))
     if not all(found):
         raise ValueError("incomplete DICOM File Meta Information")
-    return (*found, 144 + length)
+    sop_class, sop_instance, syntax = found
+    return sop_class, sop_instance, syntax, 144 + length

@@ -14,6 +14,7 @@ import os
 import struct
 from collections.abc import Container, Iterable
 
+from ortif_cli.dicom.charset import ascii_value
 from ortif_cli.i18n import _
 
 _LONG_VRS = {
@@ -137,7 +138,7 @@ def _parse(reader: _Reader, size: int, wanted: set[int]) -> tuple[dict[int, byte
     meta: dict[int, bytes] = {}
     if reader.bytes_at(offset, 2) == b"\x02\x00":
         offset = _walk(reader, offset, size, True, {MEDIA_SOP_CLASS, 0x00020010}, meta, 0x0002)
-        syntax = meta.get(0x00020010, b"").rstrip(b"\0 ").decode("ascii", "replace")
+        syntax = ascii_value(meta.get(0x00020010))
     else:
         vr = reader.bytes_at(offset + 4, 2)
         syntax = _EXPLICIT_LE if vr.isalpha() and vr.isupper() else _IMPLICIT_LE

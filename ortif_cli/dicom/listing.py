@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.charset import charsets_of, text_value
 from ortif_cli.dicom.headers import (
     MEDIA_SOP_CLASS,
     PIXEL_DATA,
@@ -188,11 +188,10 @@ def _slow(path: Path, listing: Listing) -> dict[int, bytes] | None:
 
 def _match(study: _Study) -> StudyMatch:
     values = study.first
-    charsets = values.get(CHARSET, b"").decode("ascii", "replace").strip("\0 ").split("\\")
+    charsets = charsets_of(values)
 
     def text(tag: int) -> str:
-        raw = values.get(tag, b"")
-        return decode_text(raw, charsets, person_name=tag == PATIENT_NAME).strip("\0 ")
+        return text_value(values, tag, charsets, person_name=tag == PATIENT_NAME)
 
     return StudyMatch(
         study_instance_uid=text(STUDY_UID),

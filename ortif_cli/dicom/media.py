@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
-from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
 from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # pydicom is imported only when the lean reader of `headers` 
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 _DICOMDIR = "1.2.840.10008.1.3.10"
 
-SPECIFIC_CHARACTER_SET = 0x00080005
 SOP_CLASS_UID = 0x00080016
 SOP_INSTANCE_UID = 0x00080018
 STUDY_DATE = 0x00080020
@@ -347,7 +346,7 @@ def _raw_values(ds: Dataset) -> dict[int, bytes]:
 def _is_image(values: dict[int, bytes]) -> bool:
     from pydicom.uid import UID
 
-    sop_class_uid = UID(_ascii(values.get(SOP_CLASS_UID)))
+    sop_class_uid = UID(ascii_value(values.get(SOP_CLASS_UID)))
     return ROWS in values or "Image Storage" in sop_class_uid.name
 
 
@@ -404,19 +403,18 @@ def _instance_from(
     ins: str | None,
     member: str | None,
 ) -> InstanceFile:
-    charset = _ascii(values.get(SPECIFIC_CHARACTER_SET)).split("\\")
+    charsets = charsets_of(values)
 
     def text(tag: int) -> str | None:
-        raw = values.get(tag, b"")
-        return decode_text(raw, charset, person_name=tag == PATIENT_NAME).strip("\0 ") or None
+        return text_value(values, tag, charsets, person_name=tag == PATIENT_NAME) or None
 
     return InstanceFile(
         path=path,
         size=size,
         sop_instance_uid=_required_uid(values, SOP_INSTANCE_UID, "SOP Instance UID"),
-        sop_class_uid=_ascii(values.get(SOP_CLASS_UID)) or None,
+        sop_class_uid=ascii_value(values.get(SOP_CLASS_UID)) or None,
         study_instance_uid=_required_uid(values, STUDY_INSTANCE_UID, "Study Instance UID"),
-        series_instance_uid=_ascii(values.get(SERIES_INSTANCE_UID)) or None,
+        series_instance_uid=ascii_value(values.get(SERIES_INSTANCE_UID)) or None,
         transfer_syntax_uid=syntax,
         patient=replace(
             PatientIdentity.from_dicom(
@@ -448,12 +446,8 @@ def ins_matricule(ds: Dataset) -> str | None:
     return None
 
 
-def _ascii(value: bytes | None) -> str:
-    return (value or b"").decode("ascii", errors="replace").strip("\0 ")
-
-
 def _required_uid(values: dict[int, bytes], tag: int, name: str) -> str:
-    uid = _ascii(values.get(tag))
+    uid = ascii_value(values.get(tag))
     if not uid:
         raise _Unusable(_("no {name}").format(name=name))
     return uid

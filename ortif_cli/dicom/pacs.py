@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ortif_cli.dicom import dimse
-from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.charset import ascii_value, charsets_of, text_value
 from ortif_cli.dicom.dimse import EXPLICIT_LE, IMPLICIT_LE, Command
 from ortif_cli.dicom.file_meta import any_file_header, read_part10_meta
 from ortif_cli.dicom.identity import parse_date
@@ -227,12 +227,17 @@ def _send_request(
     context: Context,
     command_field: int,
     identifier: Sequence[tuple[int, str, str]],
-    **extra: bytes,
+    destination: str | None = None,
 ) -> None:
-    message_id = next(_message_ids) % 0xFFFF + 1
-    command = dimse.request(command_field, message_id, context.abstract_syntax, **extra)
+    abstract_syntax = context.abstract_syntax
+    command = dimse.request(command_field, _message_id(), abstract_syntax, destination=destination)
     assoc.send_command(context.id, command)
     assoc.send_dataset(context.id, dimse.encode_identifier(identifier, context.transfer_syntax))
+
+
+def _message_id() -> int:
+    """A message ID for a new request: 1 to 65535, unique among those in flight."""
+    return next(_message_ids) % 0xFFFF + 1
 
 
 def _receive_identifier(assoc: Association, context: Context) -> dict[int, bytes]:
@@ -347,18 +352,12 @@ def _refused(node: PacsNode, code: int) -> None:
     )
 
 
-def _charsets(values: dict[int, bytes]) -> list[str]:
-    raw = values.get(CHARSET, b"").decode("ascii", "replace")
-    return [term.strip(" \0") for term in raw.split("\\")] or [""]
-
-
 def study_match(values: dict[int, bytes], source: str) -> StudyMatch:
     """A C-FIND answer (raw values by tag) as a StudyMatch."""
-    charsets = _charsets(values)
+    charsets = charsets_of(values)
 
     def text(tag: int, person_name: bool = False) -> str:
-        raw = values.get(tag, b"")
-        return decode_text(raw, charsets, person_name=person_name).strip("\0 ") if raw else ""
+        return text_value(values, tag, charsets, person_name=person_name)
 
     def count(tag: int) -> int | None:
         value = text(tag)
@@ -431,12 +430,8 @@ class _Receiver:
         request = event.request
 
         def body(stream: BinaryIO) -> None:
-            data = request.DataSet
-            if isinstance(data, BytesIO):
-                with data.getbuffer() as view:
-                    stream.write(view)
-            else:  # pragma: no cover - pynetdicom always hands a BytesIO
-                stream.write(event.encoded_dataset()[132:])
+            with request.DataSet.getbuffer() as view:  # the data set as received
+                stream.write(view)
 
         return self.store(
             str(request.AffectedSOPClassUID),
@@ -507,8 +502,8 @@ def find_instances(node: PacsNode, study_instance_uid: str) -> list[tuple[str, s
         (context,) = assoc.contexts.values()
         for code, identifier in _c_find(assoc, context, query):
             if code in PENDING and identifier is not None:
-                series = identifier.get(SERIES_UID, b"").rstrip(b"\0 ").decode("ascii", "replace")
-                sop = identifier.get(SOP_UID, b"").rstrip(b"\0 ").decode("ascii", "replace")
+                series = ascii_value(identifier.get(SERIES_UID))
+                sop = ascii_value(identifier.get(SOP_UID))
                 if not series or not sop:
                     return None
                 found.append((series, sop))
@@ -649,9 +644,9 @@ def move_study(
         models = (STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE)
         with associate(node, [(model, QUERY_SYNTAXES) for model in models]) as assoc:
             context = _context(assoc, STUDY_ROOT_MOVE, _no_context(node))
-            destination = dimse.ae(node.calling_ae_title)
             identifier = _study_identifier(study_instance_uid)
-            _send_request(assoc, context, dimse.C_MOVE_RQ, identifier, destination=destination)
+            destination = node.calling_ae_title
+            _send_request(assoc, context, dimse.C_MOVE_RQ, identifier, destination)
             _collect(node, assoc, receiver, dimse.C_MOVE_RSP)
         report = receiver.report
         if report.status in (SUCCESS, 0xB000):  # some PACS answer before the last image
@@ -744,7 +739,7 @@ def store_instances(
         except (OSError, ValueError) as exc:  # unreadable file: reported, never fatal
             report.failed.append((path, _("not a DICOM file ({reason})").format(reason=exc)))
     pairs = sorted({(f.sop_class, f.syntax) for f in files})
-    done = [len(report.failed), 0]
+    done_files, done_bytes = len(report.failed), 0
     for start in range(0, len(pairs), STORE_CONTEXTS_PER_ASSOCIATION):
         chunk = pairs[start : start + STORE_CONTEXTS_PER_ASSOCIATION]
         todo = [f for f in files if (f.sop_class, f.syntax) in set(chunk)]
@@ -758,20 +753,19 @@ def store_instances(
                     report.failed.append((outgoing.path, reason))
                 else:
                     _store_one(assoc, context, outgoing, report)
-                done[0] += 1
+                done_files += 1
                 with suppress(OSError):
-                    done[1] += outgoing.path.stat().st_size
+                    done_bytes += outgoing.path.stat().st_size
                 if on_progress:
-                    on_progress(done[0], done[1])
+                    on_progress(done_files, done_bytes)
     return report
 
 
 def _store_one(
     assoc: Association, context: Context, outgoing: _Outgoing, report: StoreReport
 ) -> None:
-    message_id = next(_message_ids) % 0xFFFF + 1
-    instance = dimse.ui(outgoing.sop_instance)
-    command = dimse.request(dimse.C_STORE_RQ, message_id, outgoing.sop_class, instance=instance)
+    instance = outgoing.sop_instance
+    command = dimse.request(dimse.C_STORE_RQ, _message_id(), outgoing.sop_class, instance=instance)
     with open(outgoing.path, "rb") as stream:
         length = os.fstat(stream.fileno()).st_size - outgoing.offset
         stream.seek(outgoing.offset)

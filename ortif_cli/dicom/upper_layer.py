@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from io import BufferedIOBase
 from typing import BinaryIO, cast
 
+from ortif_cli.dicom.charset import ascii_value
 from ortif_cli.dicom.file_meta import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
 APPLICATION_CONTEXT = b"1.2.840.10008.3.1.1.1"
@@ -93,10 +94,6 @@ def associate_rq(
     return _HEAD.pack(_ASSOCIATE_RQ, len(body)) + body
 
 
-def _uid(raw: bytes) -> str:
-    return raw.rstrip(b"\0 ").decode("ascii", "replace")
-
-
 def parse_associate_ac(
     body: bytes, contexts: Sequence[tuple[str, Sequence[str]]]
 ) -> tuple[dict[int, Context], int]:
@@ -113,7 +110,7 @@ def parse_associate_ac(
             index = (context_id - 1) // 2
             if result == 0 and context_id % 2 and index < len(contexts) and value[4] == 0x40:
                 (size,) = struct.unpack_from(">H", value, 6)
-                syntax = _uid(value[8 : 8 + size])
+                syntax = ascii_value(value[8 : 8 + size])
                 accepted[context_id] = Context(context_id, contexts[index][0], syntax)
         elif kind == 0x50:
             at = 0

@@ -173,7 +173,7 @@ def test_an_abort_inside_a_data_set_loses_nothing_staged(
         _read_pdu(conn)  # the C-GET command
         _read_pdu(conn)  # its identifier
         store_context = 3  # the first storage context (CT, uncompressed)
-        command = dimse.request(dimse.C_STORE_RQ, 1, CT, instance=dimse.ui("1.2.3.4"))
+        command = dimse.request(dimse.C_STORE_RQ, 1, CT, instance="1.2.3.4")
         conn.sendall(pdata(store_context, 0x03, command))
         conn.sendall(pdata(store_context, 0x00, b"\x08\x00\x18\x00" + b"\0" * 100))
         conn.sendall(struct.pack(">BxLxxBB", 0x07, 4, 2, 0))
