@@ -26,8 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from ct_study import write_ct_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,31 +37,6 @@ ORTHANC = "/usr/sbin/Orthanc"
 BOUNDARY = "ortif-bench"
 REQUESTER = Account("req", "pw-req-1", "DURAND", "Marie", "CH A", "Radiologie")
 EXPERT = Account("exp", "pw-exp-1", "MARTIN", "Pierre", "CHU B", "Neuro")
-
-
-def write_study(folder: Path, count: int) -> tuple[str, list[Path]]:
-    folder.mkdir(parents=True)
-    study, series = generate_uid(), generate_uid()
-    paths = []
-    for number in range(1, count + 1):
-        ds = Dataset()
-        ds.SpecificCharacterSet = "ISO_IR 192"
-        ds.PatientName, ds.PatientID, ds.PatientBirthDate = "DUPONT^José", "PID-B", "19700214"
-        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, generate_uid()
-        ds.Modality, ds.StudyDate, ds.InstanceNumber = "CT", "20261120", number
-        ds.Rows = ds.Columns = 512
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-        ds.PixelData = os.urandom(512 * 512 * 2)
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        path = folder / f"{number:05d}.dcm"
-        ds.save_as(path, enforce_file_format=True)
-        paths.append(path)
-    return study, paths
 
 
 def start_orthanc(root: Path, nodelay: bool = True) -> tuple[subprocess.Popen[bytes], int, str]:
@@ -259,7 +233,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
-        study, paths = write_study(root / "study", options.instances)
+        study, paths = write_ct_study(root / "study", options.instances)
         size = sum(p.stat().st_size for p in paths)
         print(
             f"study: {options.instances} CT instances, {size / 1e6:.1f} MB; medians of "

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,39 +22,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from ct_study import write_ct_study
 from server_list import database as fresh_database
+
+from ortif_cli.localserver import free_port
 
 ORTHANC = "/usr/sbin/Orthanc"
 DICOMWEB_PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
 BOUNDARY = "ortif-bench-boundary"
 CONTENT_TYPE = f'multipart/related; type="application/dicom"; boundary={BOUNDARY}'
 CHUNK = 1 << 20
-
-
-def write_study(folder: Path, count: int) -> list[Path]:
-    """`count` CT instances of one study and one series, as Part 10 files."""
-    study, series = generate_uid(), generate_uid()
-    paths = []
-    for number in range(1, count + 1):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = CTImageStorage
-        meta.MediaStorageSOPInstanceUID = sop = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset()
-        ds.file_meta = meta
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, sop
-        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-        ds.PatientName, ds.PatientID, ds.Modality = "BENCH^STOW", "BENCH-1", "CT"
-        ds.StudyDate, ds.StudyDescription, ds.InstanceNumber = "20260102", "BENCH CT", number
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.Rows = ds.Columns = 512
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-        ds.PixelData = os.urandom(512 * 512 * 2)
-        paths.append(folder / f"{number:04d}.dcm")
-        ds.save_as(paths[-1], enforce_file_format=True)
-    return paths
 
 
 def body(paths: list[Path]) -> Iterator[bytes]:
@@ -81,13 +56,6 @@ def stow(url: str, paths: list[Path], headers: dict[str, str]) -> float:
     if answer.status_code != 200:
         raise SystemExit(f"{url}: HTTP {answer.status_code}: {answer.text[:300]}")
     return elapsed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -171,8 +139,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ortif-bench-") as tmp:
         work = Path(tmp)
-        (work / "study").mkdir()
-        paths = write_study(work / "study", args.instances)
+        _study, paths = write_ct_study(
+            work / "study", args.instances, patient_name="BENCH^STOW", patient_id="BENCH-1"
+        )
         megabytes = sum(p.stat().st_size for p in paths) / 1e6
         print(f"study: {len(paths)} instances, {megabytes:.1f} MB", flush=True)
         times: dict[str, list[float]] = {"ortif-server": [], "Orthanc": []}
