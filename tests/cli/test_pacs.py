@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,37 +139,14 @@ def test_add_from_pacs_with_get_then_resume(
     dossier = create_dossier(ortif)
     uid = study_uid(ortif, "LEF*")
     receipt = tmp_path / "receipt.json"
-    result = ortif(
-        "--json",
-        "exam",
-        "add",
-        str(dossier),
-        "--pacs",
-        "hop",
-        "--study",
-        uid,
-        "--receipt",
-        str(receipt),
-    )
+    add = ["--json", "exam", "add", str(dossier), "--pacs", "hop", "--study", uid]
+    result = ortif(*add, "--receipt", str(receipt))
     assert result.exit_code == 0, result.stderr
     assert result.json()["sent"] == 6
-    import json
-
     document = json.loads(receipt.read_text())
     assert len(document["instances"]) == 6 and document["complete"] is True
     assert all(len(i["sha256"]) == 64 for i in document["instances"])
-    again = ortif(
-        "--json",
-        "exam",
-        "add",
-        str(dossier),
-        "--pacs",
-        "hop",
-        "--study",
-        uid,
-        "--receipt",
-        str(receipt),
-    )
+    again = ortif(*add, "--receipt", str(receipt))
     assert again.exit_code == 0, again.stderr
     assert again.json()["sent"] == 0 and again.json()["already_present"] == 6
     second = json.loads(receipt.read_text())

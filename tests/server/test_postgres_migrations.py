@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 from ortif_server.cli import app
@@ -74,20 +75,22 @@ def _serve(data: Path, database: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _initialised_then(database: str, data: Path, change: Callable[[Connection], object]) -> None:
+    """`ortif-server init` on `database`, then `change` applied to it in one transaction."""
+    assert runner.invoke(app, ["init", "--data", str(data), "--database", database]).exit_code == 0
+    engine = create_db_engine(database)
+    try:
+        with engine.begin() as connection:
+            change(connection)
+    finally:
+        engine.dispose()
+
+
 def test_serve_refuses_a_database_behind_the_migrations(
     empty_database: str, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    assert (
-        runner.invoke(app, ["init", "--data", str(data), "--database", empty_database]).exit_code
-        == 0
-    )
-    engine = create_db_engine(empty_database)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "base")
-    finally:
-        engine.dispose()
+    _initialised_then(empty_database, data, lambda c: command.downgrade(alembic_config(c), "base"))
     result = _serve(data, empty_database)
     assert result.returncode == 2, result.stderr
     assert "ortif-server init" in result.stderr
@@ -96,16 +99,8 @@ def test_serve_refuses_a_database_behind_the_migrations(
 
 def test_serve_refuses_a_database_from_a_newer_server(empty_database: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert (
-        runner.invoke(app, ["init", "--data", str(data), "--database", empty_database]).exit_code
-        == 0
-    )
-    engine = create_db_engine(empty_database)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
-    finally:
-        engine.dispose()
+    newer = text("UPDATE alembic_version SET version_num = 'f00d'")
+    _initialised_then(empty_database, data, lambda c: c.execute(newer))
     result = _serve(data, empty_database)
     assert result.returncode == 2
     assert "newer ortif-server" in result.stderr
