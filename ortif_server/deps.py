@@ -69,6 +69,15 @@ def get_caller(request: Request, session: SessionDep, credentials: Credentials) 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
+def get_reader(caller: CurrentCaller) -> Caller:
+    """The caller of a read-only DICOMweb or page route (bearer token for now)."""
+    return caller
+
+
+ReaderCaller = Annotated[Caller, Depends(get_reader)]
+"""Who reads DICOMweb (QIDO-RS, WADO-RS): a bearer token, or a browser session cookie."""
+
+
 def get_current_token(caller: CurrentCaller) -> Token:
     return caller.token
 

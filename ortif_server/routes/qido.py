@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ortif_server import audit, dicom_json, qido_match
 from ortif_server.caller import Caller
-from ortif_server.deps import CurrentCaller, SessionDep
+from ortif_server.deps import ReaderCaller, SessionDep
 from ortif_server.models import Instance, Study
 from ortif_server.visibility import visible_study, visible_study_uids
 
@@ -28,7 +28,7 @@ def _answer(datasets: list[dicom_json.Dataset]) -> JSONResponse:
 @router.get("/studies", response_class=JSONResponse)
 def search_studies(
     request: Request,
-    caller: CurrentCaller,
+    caller: ReaderCaller,
     session: SessionDep,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -65,7 +65,7 @@ def _series_counts(session: Session, study_uids: list[str]) -> dict[str, int]:
 
 @router.get("/studies/{study_uid}/series", response_class=JSONResponse)
 def search_series(
-    study_uid: str, request: Request, caller: CurrentCaller, session: SessionDep
+    study_uid: str, request: Request, caller: ReaderCaller, session: SessionDep
 ) -> JSONResponse:
     """The series of a visible study; `Modality` and `SeriesInstanceUID` filter them."""
     visible_study(session, caller, study_uid)
@@ -86,7 +86,7 @@ def search_series(
 
 @router.get("/studies/{study_uid}/series/{series_uid}/instances", response_class=JSONResponse)
 def search_instances(
-    study_uid: str, series_uid: str, request: Request, caller: CurrentCaller, session: SessionDep
+    study_uid: str, series_uid: str, request: Request, caller: ReaderCaller, session: SessionDep
 ) -> JSONResponse:
     """The instances of one series of a visible study."""
     visible_study(session, caller, study_uid)

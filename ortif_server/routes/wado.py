@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ortif_server import audit, wado
-from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
+from ortif_server.deps import ReaderCaller, SessionDep, StoreDep
 from ortif_server.errors import not_found
 from ortif_server.models import Instance
 from ortif_server.visibility import visible_study
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 
 def _retrieve(
     request: Request,
-    caller: CurrentCaller,
+    caller: ReaderCaller,
     session: SessionDep,
     store: StoreDep,
     uids: tuple[str, str | None, str | None],
@@ -55,7 +55,7 @@ def _instances(session: Session, uids: tuple[str, str | None, str | None]) -> li
 
 @router.get("/studies/{study_uid}", response_model=None)
 def retrieve_study(
-    study_uid: str, request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
+    study_uid: str, request: Request, caller: ReaderCaller, session: SessionDep, store: StoreDep
 ) -> StreamingResponse | FileResponse:
     return _retrieve(request, caller, session, store, (study_uid, None, None))
 
@@ -65,7 +65,7 @@ def retrieve_series(
     study_uid: str,
     series_uid: str,
     request: Request,
-    caller: CurrentCaller,
+    caller: ReaderCaller,
     session: SessionDep,
     store: StoreDep,
 ) -> StreamingResponse | FileResponse:
@@ -78,7 +78,7 @@ def retrieve_instance(
     series_uid: str,
     sop_uid: str,
     request: Request,
-    caller: CurrentCaller,
+    caller: ReaderCaller,
     session: SessionDep,
     store: StoreDep,
 ) -> StreamingResponse | FileResponse:

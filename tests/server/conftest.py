@@ -177,7 +177,7 @@ TOKEN_REUSE_SECONDS = 600  # access tokens live 15 min
 
 
 def _cached_token(server: Server, username: str) -> str:
-    token, obtained = _TOKENS.get((server.url, username), ("", 0.0))
+    token, obtained = _TOKENS.get((server.url, username), ("", float("-inf")))
     if time.monotonic() - obtained > TOKEN_REUSE_SECONDS:
         with server.client(username) as client:
             token = client.headers["Authorization"].removeprefix("Bearer ")
