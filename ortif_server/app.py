@@ -23,6 +23,8 @@ from ortif_server.routes import (
     invitations,
     notifications,
     patients,
+    psc,
+    psc_pages,
     qido,
     session,
     tokens,
@@ -52,6 +54,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     routers = (
         health,
         session,
+        psc,
         tokens,
         directory,
         patients,
@@ -63,6 +66,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (dicomweb, qido, wado):
+    for module in (dicomweb, qido, wado, psc_pages):
         app.include_router(module.router)
     return app

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ortif_server import cli_psc
 from ortif_server.admin import init_data_dir, is_initialised
 from ortif_server.cli_common import DatabaseOption, DataOption, fail
 from ortif_server.cli_records import audit, directory_app
@@ -56,6 +57,13 @@ def serve(
     ] = 5,
     lockout_minutes: Annotated[int, typer.Option(min=1, help="How long a lock lasts.")] = 15,
     max_document_mb: Annotated[int, typer.Option(min=1, help="Largest document, in MB.")] = 200,
+    # Pro Santé Connect: every option in one block, built by cli_psc.psc_settings
+    psc_issuer: cli_psc.IssuerOption = None,
+    psc_client_id: cli_psc.ClientIdOption = None,
+    psc_client_secret_file: cli_psc.SecretFileOption = None,
+    psc_scope: cli_psc.ScopeOption = "openid scope_all",
+    psc_acr: cli_psc.AcrOption = "eidas1",
+    psc_ciba_expiry: cli_psc.CibaExpiryOption = 120,
 ) -> None:
     """Serve the platform API and DICOMweb until interrupted."""
     delivery = DeliverySettings(
@@ -71,6 +79,15 @@ def serve(
         lockout=timedelta(minutes=lockout_minutes),
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
+        psc=cli_psc.psc_settings(
+            delivery.public_url or "",
+            psc_issuer,
+            psc_client_id,
+            psc_client_secret_file,
+            psc_scope,
+            psc_acr,
+            psc_ciba_expiry,
+        ),
     )
     if not is_initialised(settings):
         raise fail(f"{data} is not initialised; run `ortif-server init --data {data}`", 2)
