@@ -141,6 +141,8 @@ def complete_callback(session: Session, client: OpenIdClient, params: dict[str, 
             )
         assert row.code_verifier is not None
         metadata = client.metadata()
+        if params.get("iss", metadata.issuer) != metadata.issuer:  # RFC 9207
+            raise TokenRejected("the answer names another issuer (iss)")
         tokens = client.exchange_code(metadata, params.get("code", ""), row.code_verifier)
         _approve(session, row, client.identity(metadata, tokens, row.nonce))
     except (PscFailure, ProviderError, ProviderUnreachable, TokenRejected) as exc:
