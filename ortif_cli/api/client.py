@@ -362,9 +362,8 @@ class PlatformClient:
         self.request("DELETE", f"/api/v1/tokens/{token_id}")
 
     def me(self) -> Me:
-        data = self._json("GET", "/api/v1/me")
-        professional = Professional.from_json(data)
-        return Me(professional.user, professional.communities)
+        p = Professional.from_json(self._json("GET", "/api/v1/me"))
+        return Me(p.user, p.communities, p.profession, p.rpps, p.enrs_login, p.email, p.phone)
 
     def health(self) -> Json:
         result: Json = self._json("GET", "/api/v1/health")

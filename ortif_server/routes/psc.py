@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -71,7 +71,7 @@ def start_login(body: PscLoginCreate, session: SessionDep, client: OpenIdDep) ->
 @router.post("/logins/poll", responses={202: {"model": PscLoginPending, "description": "Not yet"}})
 def poll_login(
     body: PscLoginPoll, session: SessionDep, settings: SettingsDep, client: OpenIdDep
-) -> SessionPublic | JSONResponse:
+) -> Any:
     """The session of a finished sign-in (given once), 202 while pending, 401 if it failed."""
     with provider_errors(client):
         outcome = psc_logins.poll(session, settings, client, body.handle)
