@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,19 +55,30 @@ class DemoResult:
     steps: list[str] = field(default_factory=list)
 
 
-def _accounts() -> tuple[Account, Account]:
+def _accounts(psc: bool) -> tuple[Account, Account]:
+    """The requester and the expert; with `psc`, each has an RPPS number."""
     requester = Account(
         "mdurand", secrets.token_urlsafe(12), "DURAND", "Marie", "CH Ville-Évrard", "Radiologie"
     )
     expert = Account(
         "pmartin", secrets.token_urlsafe(12), "MARTIN", "Pierre", "CHU Lyon", "Neuroradiologie"
     )
+    if psc:
+        requester.rpps, expert.rpps = "10001234567", "10007654321"
     return requester, expert
 
 
-def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) -> DemoResult:
-    """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both."""
-    requester, expert = _accounts()
+def run_demo(
+    workdir: Path,
+    say: Say,
+    observer: TransferObserver | None = None,
+    psc: bool = False,
+    psc_provider: Path | None = None,
+) -> DemoResult:
+    """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both.
+
+    With `psc`, the sign-ins go through a local Pro Santé Connect provider (Node.js)."""
+    requester, expert = _accounts(psc)
     study = write_sample_study(
         workdir / "pacs",
         patient_name="LEFÈVRE^Hélène",
@@ -76,47 +89,72 @@ def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) 
         rows=256,
         columns=256,
     )
-    pacs = LocalPacs(workdir / "pacs").start()
-    try:
-        with LocalServer(workdir / "platform") as server:
-            server.init()
-            for account in (requester, expert):
-                server.add_user(account)
-            server.start()
-            say(
-                f"1. Local platform started at {server.url} with users "
-                f"{requester.username} (requester) and {expert.username} (expert)."
-            )
-            say(
-                f"2. Local PACS {pacs.ae_title} listening on 127.0.0.1:{pacs.port}, holding a "
-                f"CT study of {len(study.paths)} images of patient LEFÈVRE Hélène."
-            )
-            node = PacsNode("demo-pacs", "127.0.0.1", pacs.port, pacs.ae_title)
-            source = ExamSource("pacs", study.study_instance_uid, node=node)
-            dossier_id, count = _send(server.url, requester, expert, source, say, observer)
-            received = _acknowledge(server.url, expert, dossier_id, workdir / "inbox", say)
-            status = _check_closed(server.url, requester, dossier_id, say)
-            verified = _verify(study.paths, received, say)
-    finally:
-        pacs.stop()
+    with ExitStack() as stack:
+        server = stack.enter_context(LocalServer(workdir / "platform"))
+        server.init()
+        for account in (requester, expert):
+            server.add_user(account)
+        connect = _sign_ins(stack, workdir, server, [requester, expert], psc_provider, say)
+        server.start()
+        pacs = LocalPacs(workdir / "pacs").start()
+        stack.callback(pacs.stop)
+        say(
+            f"1. Local platform started at {server.url} with users "
+            f"{requester.username} (requester) and {expert.username} (expert)."
+        )
+        say(
+            f"2. Local PACS {pacs.ae_title} listening on 127.0.0.1:{pacs.port}, holding a "
+            f"CT study of {len(study.paths)} images of patient LEFÈVRE Hélène."
+        )
+        node = PacsNode("demo-pacs", "127.0.0.1", pacs.port, pacs.ae_title)
+        source = ExamSource("pacs", study.study_instance_uid, node=node)
+        dossier_id, count = _send(connect, requester, expert, source, say, observer)
+        received = _acknowledge(connect, expert, dossier_id, workdir / "inbox", say)
+        status = _check_closed(connect, requester, dossier_id, say)
+        verified = _verify(study.paths, received, say)
     return DemoResult(server.url, dossier_id, status, count, verified)
 
 
-def _client(url: str, account: Account) -> PlatformClient:
+Connect = Callable[[Account], PlatformClient]
+
+
+def _sign_ins(
+    stack: ExitStack,
+    workdir: Path,
+    server: LocalServer,
+    accounts: list[Account],
+    psc_provider: Path | None,
+    say: Say,
+) -> Connect:
+    """How the demo's people sign in: passwords, or Pro Santé Connect through a local
+    provider (started here, stopped with `stack`)."""
+    if not any(account.rpps for account in accounts):
+        return partial(_password_client, server.url)
+    from ortif_cli.demo_psc import PscSignIns, start_provider
+
+    provider = stack.enter_context(start_provider(workdir, server, accounts, psc_provider))
+    say(
+        f"0. Local Pro Santé Connect provider (oidc-provider) at {provider.issuer}; the "
+        "platform is its OpenID client, the CLI holds no secret of it."
+    )
+    return PscSignIns(server.url, provider, say).client
+
+
+def _password_client(url: str, account: Account) -> PlatformClient:
     with PlatformClient(url) as anonymous:
         session = anonymous.login(account.username, account.password)
     return PlatformClient(url, session.access_token)
 
 
 def _send(
-    url: str,
+    connect: Connect,
     requester: Account,
     expert: Account,
     source: ExamSource,
     say: Say,
     observer: TransferObserver | None,
 ) -> tuple[int, int]:
-    with _client(url, requester) as client:
+    with connect(requester) as client:
         resolved = resolve_source(source, client)
         found = resolved.studies[0]
         say(
@@ -152,11 +190,13 @@ def _uploader(resolved: ResolvedSource) -> ExamUploader:
     return upload
 
 
-def _acknowledge(url: str, expert: Account, dossier_id: int, inbox: Path, say: Say) -> list[Path]:
+def _acknowledge(
+    connect: Connect, expert: Account, dossier_id: int, inbox: Path, say: Say
+) -> list[Path]:
     """The expert is notified, downloads the images (SHA-256 checked) and acknowledges."""
     from ortif_cli.pull import pull
 
-    with _client(url, expert) as client:
+    with connect(expert) as client:
         news = client.notifications(unread=True)
         say(
             f"5. {expert.username} has {len(news)} new notification(s): "
@@ -174,8 +214,8 @@ def _acknowledge(url: str, expert: Account, dossier_id: int, inbox: Path, say: S
     return pulled.instances
 
 
-def _check_closed(url: str, requester: Account, dossier_id: int, say: Say) -> str:
-    with _client(url, requester) as client:
+def _check_closed(connect: Connect, requester: Account, dossier_id: int, say: Say) -> str:
+    with connect(requester) as client:
         news = client.notifications(unread=True)
         status = client.get_dossier(dossier_id).status
     say(

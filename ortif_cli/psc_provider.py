@@ -86,7 +86,9 @@ class LocalPscProvider:
         config = self.workdir / "psc-provider.json"
         document = {
             "port": self.port,
-            "clients": [{**asdict(c), "redirect_uris": list(c.redirect_uris)} for c in self.clients],
+            "clients": [
+                {**asdict(c), "redirect_uris": list(c.redirect_uris)} for c in self.clients
+            ],
             "accounts": [asdict(a) for a in self.accounts],
         }
         config.write_text(json.dumps(document), encoding="utf-8")
