@@ -11,15 +11,15 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 import httpx
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from ortif_server.config import PscSettings
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet, KeySetSerialization
 
 TIMEOUT = httpx.Timeout(10.0)
 ALGORITHMS = ("RS256", "PS256", "ES256")
@@ -199,7 +199,10 @@ class OpenIdClient:
     def _verified_claims(
         self, metadata: ProviderMetadata, id_token: str, nonce: str | None
     ) -> dict[str, Any]:
-        keys = KeySet.import_key_set(self._get_json(metadata.jwks_uri))  # type: ignore[arg-type]
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        keys = self._keys(metadata)
         options: dict[str, Any] = {
             "iss": {"essential": True, "value": metadata.issuer},
             "aud": {"essential": True, "value": self.settings.client_id},
@@ -228,12 +231,27 @@ class OpenIdClient:
         if response.is_error:
             raise TokenRejected(f"the provider refused the user info ({response.status_code})")
         if response.headers.get("content-type", "").startswith("application/jwt"):
-            keys = KeySet.import_key_set(self._get_json(metadata.jwks_uri))  # type: ignore[arg-type]
-            try:
-                return dict(jwt.decode(response.text, keys, algorithms=ALGORITHMS).claims)
-            except JoseError as exc:
-                raise TokenRejected(f"the user info is not validly signed ({exc})") from None
+            return self._signed_userinfo(metadata, response.text)
         return _json_object(response)
+
+    def _signed_userinfo(self, metadata: ProviderMetadata, text: str) -> dict[str, Any]:
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        try:
+            return dict(jwt.decode(text, self._keys(metadata), algorithms=ALGORITHMS).claims)
+        except JoseError as exc:
+            raise TokenRejected(f"the user info is not validly signed ({exc})") from None
+
+    def _keys(self, metadata: ProviderMetadata) -> KeySet:
+        """The provider's JWKS, read afresh at each sign-in (keys rotate)."""
+        from joserfc.jwk import KeySet
+
+        document = self._get_json(metadata.jwks_uri)
+        if not isinstance(document.get("keys"), list):
+            raise ProviderUnreachable(f"{metadata.jwks_uri} is not a JSON Web Key Set")
+        keys: KeySet = KeySet.import_key_set(cast("KeySetSerialization", document))
+        return keys
 
     def _get_json(self, url: str) -> dict[str, Any]:
         response = self._request("GET", url)

@@ -68,7 +68,11 @@ def start_login(body: PscLoginCreate, session: SessionDep, client: OpenIdDep) ->
     )
 
 
-@router.post("/logins/poll", responses={202: {"model": PscLoginPending, "description": "Not yet"}})
+@router.post(
+    "/logins/poll",
+    response_model=SessionPublic,
+    responses={202: {"model": PscLoginPending, "description": "Not finished yet"}},
+)
 def poll_login(
     body: PscLoginPoll, session: SessionDep, settings: SettingsDep, client: OpenIdDep
 ) -> Any:
