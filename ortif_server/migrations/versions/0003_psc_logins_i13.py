@@ -1,6 +1,6 @@
 """psc logins (i13)
 
-Revision ID: 0002; revises: 0001.
+Revision ID: 0003; revises: 0002.
 Create Date: 2026-11-30 15:47:40.973638
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 FK_NAME = "fk_token_psc_login_id_psc_login"
