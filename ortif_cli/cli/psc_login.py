@@ -51,7 +51,7 @@ def _ask_rpps(app: AppContext) -> str:
 def _show_url(app: AppContext, started: PscLoginStart, no_browser: bool) -> None:
     assert started.url is not None
     opened = False
-    if not no_browser:
+    if not no_browser and _has_display():
         import webbrowser
 
         opened = webbrowser.open(started.url)
@@ -61,6 +61,16 @@ def _show_url(app: AppContext, started: PscLoginStart, no_browser: bool) -> None
         _say(app, _("Open this address in a browser to sign in with Pro Santé Connect:"))
     _say(app, f"  {started.url}")
     _say(app, _("Waiting for the sign-in to finish (Ctrl-C to abandon)..."))
+
+
+def _has_display() -> bool:
+    """A graphical session to open a browser in; over SSH, a text browser would take the
+    terminal over, so the address is only printed."""
+    import os
+    import sys
+
+    graphical = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    return sys.platform in ("darwin", "win32") or bool(graphical)
 
 
 def _show_ciba(app: AppContext, started: PscLoginStart) -> None:
