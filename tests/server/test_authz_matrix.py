@@ -213,6 +213,9 @@ UNAUTHENTICATED = {
     ("POST", "/api/v1/session"),
     ("POST", "/api/v1/session/refresh"),
     ("POST", "/api/v1/guest-session"),
+    # sign-in with Pro Santé Connect: no bearer yet (tests/psc); the poll needs its handle
+    ("POST", "/api/v1/psc/logins"),
+    ("POST", "/api/v1/psc/logins/poll"),
 }
 
 
