@@ -199,6 +199,43 @@ def show(
 
 
 @app.command()
+def preview(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The PNG to write.")],
+    pacs: PacsOption = None,
+    local: LocalOption = False,
+    directory: DirOption = None,
+    study: StudyOption = None,
+) -> None:
+    """A contact sheet of one study: the middle image of each series, numbered and
+    described, under the patient and date (needs the `ortif[preview]` extra)."""
+    from contextlib import nullcontext
+
+    from ortif_cli.dicom.contact_sheet import require_preview_extra
+    from ortif_cli.exam_preview import preview as make_preview
+    from ortif_cli.transfer import resolve_source
+
+    app_ = app_context(ctx)
+    require_preview_extra()
+    source = _source(app_, pacs, local, directory, study)
+    with app_.client() if local else nullcontext() as client:
+        made = make_preview(resolve_source(source, client), client, out)
+    for label in made.without_image:
+        app_.output.warning(_("series {label}: no image to show.").format(label=label))
+    if app_.output.json_mode:
+        app_.output.emit_json(to_json(made))
+        return
+    app_.output.message(
+        ngettext(
+            "Contact sheet of {n} series written to {path}.",
+            "Contact sheet of {n} series written to {path}.",
+            len(made.series),
+        ).format(n=len(made.series), path=out)
+    )
+    app_.output.data(str(out))
+
+
+@app.command()
 def add(
     ctx: typer.Context,
     dossier_id: Annotated[int, typer.Argument(metavar="DOSSIER")],

@@ -61,6 +61,8 @@ class LocalPacs:
         self.max_associations = max_associations
         self.late_last = late_last
         self.files: list[tuple[Path, Any]] = []
+        self.sent: list[str] = []
+        """SOP Instance UIDs sent by C-GET or C-MOVE, in order (tests count them)."""
         for path in sorted(root.rglob("*.dcm")):
             self.files.append((path, dcmread(path, stop_before_pixels=True)))
         self.server: Any = None
@@ -188,10 +190,11 @@ class LocalPacs:
 
         matching = self._matching(event.identifier)
         yield len(matching)
-        for sent, (path, _) in enumerate(matching):
+        for sent, (path, header) in enumerate(matching):
             if self.abort_after is not None and sent >= self.abort_after:
                 event.assoc.abort()
                 return
+            self.sent.append(str(header.SOPInstanceUID))
             yield 0xFF00, dcmread(path)
 
     def _get(self, event: Any) -> Iterator[Any]:

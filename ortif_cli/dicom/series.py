@@ -66,13 +66,13 @@ def select(
     A name is a Series Number or a Series Instance UID; one that names no series is a
     usage error (exit 2) listing those there are.
     """
+    _check_names(series, [*include, *exclude])
     chosen = [s for s in series if _named(s, include)] if include else list(series)
     if exclude:
         dropped = {s.series_instance_uid for s in series if _named(s, exclude)}
         chosen = [s for s in chosen if s.series_instance_uid not in dropped]
     if not chosen:
         raise UsageError(_("No series left to send."), hint=_choices_hint(series))
-    _check_names(series, [*include, *exclude])
     return chosen
 
 
