@@ -352,8 +352,11 @@ def c_find(
         raise Cancelled() from None
 
 
-def _find_answer(assoc: Association, context: Context) -> tuple[int, dict[int, bytes] | None]:
-    _context_id, data = assoc.receive_command()
+def _find_answer(
+    assoc: Association, context: Context, draining: bool = False
+) -> tuple[int, dict[int, bytes] | None]:
+    """The next C-FIND answer; `draining` skips the rest of one cut short by Ctrl-C."""
+    _context_id, data = assoc.receive_command(skip_data=draining)
     command = Command(data)
     if command.field != dimse.C_FIND_RSP or command.status is None:
         raise Aborted("an unexpected answer to C-FIND")
@@ -369,7 +372,7 @@ def _cancel(assoc: Association, context: Context, message_id: int) -> bool:
     try:
         assoc.socket.settimeout(CANCEL_TIMEOUT)
         assoc.send_command(context.id, dimse.cancel_request(message_id))
-        while _find_answer(assoc, context)[0] in PENDING:
+        while _find_answer(assoc, context, draining=True)[0] in PENDING:
             pass
     except (Aborted, OSError):
         return False

@@ -196,11 +196,18 @@ class Association:
         self._left -= length + 4
         return context_id, control, length - 2
 
-    def receive_command(self) -> tuple[int, bytes]:
-        """(context id, command set) of the next message."""
+    def receive_command(self, *, skip_data: bool = False) -> tuple[int, bytes]:
+        """(context id, command set) of the next message.
+
+        `skip_data` passes over data set fragments first (what is left of a message whose
+        reading was interrupted), instead of taking them for a protocol error.
+        """
         parts = []
         while True:
             context_id, control, length = self._next_fragment()
+            if not control & _COMMAND and skip_data:
+                self._read(length)
+                continue
             if not control & _COMMAND:
                 raise Aborted("a data set fragment where a command was expected")
             parts.append(self._read(length))
