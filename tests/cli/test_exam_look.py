@@ -116,6 +116,21 @@ def test_show_needs_the_study_on_a_pacs(ortif: Ortif, scp: QueryRetrieveSCP) -> 
     assert missing.exit_code == 5, missing.stderr
 
 
+def test_show_a_folder_of_two_studies_asks_which(ortif: Ortif, cd: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(cd, tmp_path / "two" / "a")
+    write_study(tmp_path / "two" / "b", patient_name="DUPONT^José")
+    result = ortif("exam", "show", "--dir", str(tmp_path / "two"))
+    assert result.exit_code == 2, result.stderr
+    assert "2 studies" in result.stderr and study_uid(cd) in result.stderr
+    chosen = ortif(
+        "--json", "exam", "show", "--dir", str(tmp_path / "two"), "--study", study_uid(cd)
+    )
+    assert chosen.exit_code == 0, chosen.stderr
+    assert _rows(chosen.json()) == EXPECTED
+
+
 # exam add --series ------------------------------------------------------------------------
 def new_dossier(ortif: Ortif) -> int:
     ortif.login(REQUESTER)
@@ -205,17 +220,23 @@ def test_preview_of_a_cd_decodes_every_syntax(ortif: Ortif, cd: Path, tmp_path: 
     assert _tiles_with_an_image(sheet, 4) == 4
 
 
+@pytest.mark.parametrize("retrieve", ["get", "move"])
 def test_preview_from_a_pacs_retrieves_one_image_per_series(
-    ortif: Ortif, cd: Path, scp: QueryRetrieveSCP, tmp_path: Path
+    ortif: Ortif, cd: Path, tmp_path: Path, retrieve: str
 ) -> None:
-    add_node(ortif, scp.port)
+    move_port = free_port()
+    destinations = {"ORTIF": ("127.0.0.1", move_port)}
+    server = QueryRetrieveSCP(cd, move_destinations=destinations).start()
     sheet = tmp_path / "pacs.png"
     uid = study_uid(cd)
-    result = ortif("exam", "preview", "--pacs", "hop", "--study", uid, "--out", str(sheet))
+    try:
+        add_node(ortif, server.port, "--retrieve", retrieve, "--move-port", str(move_port))
+        result = ortif("exam", "preview", "--pacs", "hop", "--study", uid, "--out", str(sheet))
+    finally:
+        server.stop()
     assert result.exit_code == 0, result.stderr
-    assert len(scp.sent) == 4
     middles = {str(dcmread(cd / f"S{n}" / "IM1.dcm").SOPInstanceUID) for n in range(1, 5)}
-    assert set(scp.sent) == middles
+    assert sorted(server.sent) == sorted(middles)
     assert _tiles_with_an_image(sheet, 4) == 4
 
 
