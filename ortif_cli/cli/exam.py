@@ -1,4 +1,5 @@
-"""`ortif exam find|add|create`: exams from a PACS, a folder/CD/zip, the platform, or images."""
+"""`ortif exam find|add|create` (and `show|preview`, see exam_look): exams from a PACS,
+a folder/CD/zip, the platform, or images."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ import typer
 
 from ortif_cli.cli.context import CsvOption, app_context, missing
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.cli.exam_look import preview, show
+from ortif_cli.cli.exam_options import (
+    DirOption,
+    ExcludeSeriesOption,
+    LocalOption,
+    PacsOption,
+    SeriesOption,
+    StudyOption,
+    exam_source,
+)
 from ortif_cli.cli.patient_options import (
     PatientBirthDate,
     PatientBirthplace,
@@ -32,53 +43,7 @@ if TYPE_CHECKING:
     from ortif_cli.cli.context import AppContext
     from ortif_cli.dicom.query import ExamSource
 
-app = OrtifTyper(help="Find exams, add them to dossiers, or make them from images.")
-
-PacsOption = Annotated[
-    str | None, typer.Option("--pacs", metavar="NAME", help="A PACS node (see `ortif pacs`).")
-]
-LocalOption = Annotated[
-    bool, typer.Option("--local", help="The studies the platform already holds (QIDO-RS).")
-]
-DirOption = Annotated[
-    list[Path] | None,
-    typer.Option("--dir", metavar="DIR", help="A folder, CD or zip file of DICOM; repeatable."),
-]
-StudyOption = Annotated[
-    str | None, typer.Option("--study", metavar="UID", help="Study Instance UID.")
-]
-
-SeriesOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--series",
-        metavar="N[,N]",
-        help="Only these series: numbers as `exam show` lists them, or Series Instance UIDs.",
-    ),
-]
-ExcludeSeriesOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude-series",
-        metavar="N[,N]",
-        help="All series but these: numbers as `exam show` lists them, or Series Instance UIDs.",
-    ),
-]
-
-
-def _source(
-    app_: AppContext, pacs: str | None, local: bool, dirs: list[Path] | None, study: str | None
-) -> ExamSource:
-    from ortif_cli.dicom.query import ExamSource
-    from ortif_cli.pacs_nodes import get_node
-
-    if sum((pacs is not None, local, bool(dirs))) != 1:
-        raise UsageError(_("Give exactly one source: --pacs NAME, --local or --dir DIR."))
-    if pacs is not None:
-        return ExamSource("pacs", study, node=get_node(app_.profile, pacs))
-    if local:
-        return ExamSource("local", study)
-    return ExamSource("dir", study, folders=tuple(dirs or ()))
+app = OrtifTyper(help="Find exams, look at them, add them to dossiers, or make them from images.")
 
 
 @app.command()
@@ -109,7 +74,7 @@ def find(
 
     app_ = app_context(ctx)
     row_format = RowFormat.pick(app_.output, csv)
-    source = _source(app_, pacs, local, directory, None)
+    source = exam_source(app_, pacs, local, directory, None)
     query = StudyQuery(
         patient_name=patient_name,
         patient_id=patient_id,
@@ -165,77 +130,6 @@ def _find(app_: AppContext, source: ExamSource, query: Any) -> tuple[list[Any], 
 
 
 @app.command()
-def show(
-    ctx: typer.Context,
-    pacs: PacsOption = None,
-    local: LocalOption = False,
-    directory: DirOption = None,
-    study: StudyOption = None,
-    csv: CsvOption = False,
-) -> None:
-    """The series of one study (number, modality, description, images, size): a look
-    before sending."""
-    from contextlib import nullcontext
-
-    from ortif_cli.exam_series import study_series
-    from ortif_cli.transfer import resolve_source
-    from ortif_cli.ui.rows import RowFormat, render_rows
-
-    app_ = app_context(ctx)
-    row_format = RowFormat.pick(app_.output, csv)
-    source = _source(app_, pacs, local, directory, study)
-    with app_.client() if local else nullcontext() as client:
-        shown = study_series(resolve_source(source, client), client)
-    if row_format is RowFormat.TABLE:
-        app_.output.message(render.study_match_line(shown.study))
-    render_rows(
-        app_.output,
-        render.series_columns(),
-        shown.series,
-        row_format=row_format,
-        json_document={"study": to_json(shown.study), "series": to_json(shown.series)},
-        row_id=lambda s: s.series_instance_uid,
-    )
-
-
-@app.command()
-def preview(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The PNG to write.")],
-    pacs: PacsOption = None,
-    local: LocalOption = False,
-    directory: DirOption = None,
-    study: StudyOption = None,
-) -> None:
-    """A contact sheet of one study: the middle image of each series, numbered and
-    described, under the patient and date (needs the `ortif[preview]` extra)."""
-    from contextlib import nullcontext
-
-    from ortif_cli.dicom.contact_sheet import require_preview_extra
-    from ortif_cli.exam_preview import preview as make_preview
-    from ortif_cli.transfer import resolve_source
-
-    app_ = app_context(ctx)
-    require_preview_extra()
-    source = _source(app_, pacs, local, directory, study)
-    with app_.client() if local else nullcontext() as client:
-        made = make_preview(resolve_source(source, client), client, out)
-    for label in made.without_image:
-        app_.output.warning(_("series {label}: no image to show.").format(label=label))
-    if app_.output.json_mode:
-        app_.output.emit_json(to_json(made))
-        return
-    app_.output.message(
-        ngettext(
-            "Contact sheet of {n} series written to {path}.",
-            "Contact sheet of {n} series written to {path}.",
-            len(made.series),
-        ).format(n=len(made.series), path=out)
-    )
-    app_.output.data(str(out))
-
-
-@app.command()
 def add(
     ctx: typer.Context,
     dossier_id: Annotated[int, typer.Argument(metavar="DOSSIER")],
@@ -267,7 +161,7 @@ def add(
     app_ = app_context(ctx)
     if not (pacs or local or directory):
         raise missing(_("--pacs, --local or --dir"))
-    source = _source(app_, pacs, local, directory, study)
+    source = exam_source(app_, pacs, local, directory, study)
     include, exclude = parse_selection(series), parse_selection(exclude_series)
     with app_.client() as client:
         resolved = transfer.resolve_source(source, client)
@@ -423,3 +317,7 @@ def create(
         ).format(n=len(written.sop_instance_uids))
     )
     app_.output.data(written.study_instance_uid)
+
+
+app.command()(show)
+app.command()(preview)
