@@ -78,6 +78,10 @@ def run_demo(
     """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both.
 
     With `psc`, the sign-ins go through a local Pro Santé Connect provider (Node.js)."""
+    if psc:
+        from ortif_cli.psc_provider import provider_dir
+
+        provider_dir(psc_provider)  # exit 2 saying how to get it, before anything starts
     requester, expert = _accounts(psc)
     study = write_sample_study(
         workdir / "pacs",
