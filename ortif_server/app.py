@@ -26,9 +26,11 @@ from ortif_server.routes import (
     qido,
     session,
     tokens,
+    viewer_links,
     wado,
 )
 from ortif_server.store import BlobStore
+from ortif_server.web import viewer
 
 API_PREFIX = "/api/v1"
 
@@ -39,6 +41,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        viewer.log_viewer_state(settings.data_dir)
         yield
         engine.dispose()
 
@@ -60,9 +63,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         invitations,
         notifications,
         instances,
+        viewer_links,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (dicomweb, qido, wado):
         app.include_router(module.router)
+    app.include_router(viewer.router)
     return app

@@ -1,4 +1,5 @@
-"""`ortif-server`: init, user, directory, audit, serve. FastAPI and uvicorn load on `serve`."""
+"""`ortif-server`: init, user, directory, audit, viewer, serve. FastAPI and uvicorn load on
+`serve`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ortif_server.admin import init_data_dir, is_initialised
 from ortif_server.cli_common import DatabaseOption, DataOption, fail
 from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
+from ortif_server.cli_viewer import viewer_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
 
 app = typer.Typer(
@@ -23,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="directory")
+app.add_typer(viewer_app, name="viewer")
 app.command()(audit)
 
 

@@ -27,6 +27,7 @@ from ortif_cli.api.models import (
     Notification,
     Patient,
     Professional,
+    ViewerLink,
 )
 from ortif_cli.errors import (
     AuthError,
@@ -153,6 +154,24 @@ def _error_body(response: httpx.Response) -> dict[str, Any]:
     except (ValueError, AttributeError):
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _viewer_refusal(error: RuleError, dossier_id: int) -> RuleError:
+    """The platform's refusals of a viewer link, in the user's language."""
+    if error.code == "no_exams":
+        return RuleError(
+            _("Dossier {id} has no exam to view.").format(id=dossier_id),
+            hint=_("Add one with `ortif exam add`."),
+        )
+    if error.code == "viewer_not_installed":
+        return RuleError(
+            _("This platform does not serve the image viewer."),
+            hint=_(
+                "Its administrator installs it with `ortif-server viewer install`; meanwhile "
+                "`ortif dossier pull` downloads the images."
+            ),
+        )
+    return error
 
 
 def session_expired() -> AuthError:
@@ -390,6 +409,14 @@ class PlatformClient:
     def manifest(self, dossier_id: int) -> Manifest:
         data = self._json("GET", f"/api/v1/dossiers/{dossier_id}/manifest")
         return Manifest.from_json(data)
+
+    def viewer_link(self, dossier_id: int) -> ViewerLink:
+        """A one-time link that opens the platform's viewer on the dossier's studies."""
+        path = f"/api/v1/dossiers/{dossier_id}/viewer-links"
+        try:
+            return ViewerLink.from_json(self._json("POST", path, headers=_idempotent()))
+        except RuleError as error:
+            raise _viewer_refusal(error, dossier_id) from None
 
     # patients ----------------------------------------------------------------------
     def search_patients(
