@@ -1,0 +1,107 @@
+"""The OHIF viewer for the tests, and studies whose pixels a screenshot can recognise.
+
+`.ci/run` installs the viewer once per run (`ortif-server viewer install --data .cache/ohif`,
+or ORTIF_TEST_VIEWER_DATA); a test platform links it into its own data directory. Tests
+that need the real viewer skip only when it is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pydicom import Dataset, FileMetaDataset, dcmwrite
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    ExplicitVRLittleEndian,
+    SecondaryCaptureImageStorage,
+    generate_uid,
+)
+
+from ortif_server import viewer_bundle
+
+REPO = Path(__file__).resolve().parents[1]
+# Read at import: the autouse fixture of tests/conftest.py clears ORTIF_* during each test.
+VIEWER_DATA = Path(os.environ.get("ORTIF_TEST_VIEWER_DATA", REPO / ".cache" / "ohif"))
+SIZE = 256
+BRIGHT, DARK = 230, 25
+# dcmcjpeg options: JPEG Lossless SV1 (1.2.840.10008.1.2.4.70), Baseline (…4.50)
+JPEG = {"lossless": "+e1", "baseline": "+eb"}
+
+
+def link_viewer(data_dir: Path) -> None:
+    """Serve the viewer installed for the tests from `data_dir`; skip if there is none."""
+    if viewer_bundle.installed(VIEWER_DATA) is None:
+        pytest.skip(f"the OHIF viewer is not installed in {VIEWER_DATA} (.ci/run installs it)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "viewer").symlink_to(viewer_bundle.viewer_dir(VIEWER_DATA).resolve())
+
+
+def write_pattern_study(
+    directory: Path, patient_id: str, *, bright_left: bool = True, jpeg: str | None = None
+) -> str:
+    """One 256x256 image, one half bright and the other dark; its Study Instance UID.
+
+    `jpeg` ("lossless" or "baseline") compresses it with dcmtk's dcmcjpeg.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    ds = _image(patient_id, bright_left)
+    path = directory / "IMG1.dcm"
+    dcmwrite(path, ds, enforce_file_format=True)
+    if jpeg is not None:
+        if shutil.which("dcmcjpeg") is None:
+            pytest.skip("dcmtk's dcmcjpeg is not installed (.ci/run installs dcmtk)")
+        compressed = directory / "IMG1.jpeg.dcm"
+        subprocess.run(["dcmcjpeg", JPEG[jpeg], str(path), str(compressed)], check=True)
+        compressed.replace(path)
+    return str(ds.StudyInstanceUID)
+
+
+def _image(patient_id: str, bright_left: bool) -> Dataset:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.file_meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "LEFÈVRE^Hélène", patient_id, "19700214"
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.PatientSex, ds.StudyDate, ds.StudyTime, ds.Modality = "F", "20261120", "101500", "OT"
+    ds.StudyDescription, ds.SeriesDescription = "MOTIF", "MOTIF"
+    ds.SeriesNumber, ds.InstanceNumber, ds.AccessionNumber = 1, 1, "ACC-VIEW"
+    ds.StudyID, ds.ConversionType = "1", "WSD"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.Rows = ds.Columns = SIZE
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.WindowCenter, ds.WindowWidth = 128, 256
+    left, right = (BRIGHT, DARK) if bright_left else (DARK, BRIGHT)
+    row = bytes([left] * (SIZE // 2) + [right] * (SIZE // 2))
+    ds.PixelData = row * SIZE
+    return ds
+
+
+def halves(png: bytes, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """Mean grey of the image's left and right halves as drawn in `box` of a screenshot.
+
+    `box` is the viewport (left, top, width, height); the square image is fitted in it,
+    centred. Each mean is taken over a patch in the middle of its half.
+    """
+    import io
+
+    from PIL import Image, ImageStat
+
+    screenshot = Image.open(io.BytesIO(png)).convert("L")
+    left, top, width, height = box
+    side = min(width, height)
+    x0, y0 = left + (width - side) / 2, top + (height - side) / 2
+    means = []
+    for centre in (0.25, 0.75):
+        cx, cy, r = x0 + centre * side, y0 + side / 2, side / 10
+        patch = screenshot.crop((int(cx - r), int(cy - r), int(cx + r), int(cy + r)))
+        means.append(ImageStat.Stat(patch).mean[0])
+    return means[0], means[1]
