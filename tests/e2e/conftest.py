@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ortif_cli.localserver import Account, LocalServer, server_command
+from tests.browser import chromium  # noqa: F401 (the fixture of the browser tests)
 from tests.conftest import EXPERT, OUTSIDER, REQUESTER, Ortif
 
 COLLEAGUE = Account("lbernard", "pw-colleague-1", "BERNARD", "Luc", "CHU Lyon", "Neuroradiologie")
