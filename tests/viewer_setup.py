@@ -2,14 +2,16 @@
 
 `.ci/run` installs the viewer once per run (`ortif-server viewer install --data .cache/ohif`,
 or ORTIF_TEST_VIEWER_DATA); a test platform links it into its own data directory. Tests
-that need the real viewer skip only when it is not installed.
+that need the real viewer skip only when it is not installed; the others get a plain page.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
+from ortif_cli.localserver import LocalServer
 from ortif_server import viewer_bundle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,12 +35,46 @@ BRIGHT, DARK = 230, 25
 JPEG = {"lossless": "+e1", "baseline": "+eb"}
 
 
-def link_viewer(data_dir: Path) -> None:
-    """Serve the viewer installed for the tests from `data_dir`; skip if there is none."""
+INDEX = '<!doctype html><script src="/viewer/app.bundle.js"></script>'
+
+
+def install_plain_viewer(data_dir: Path) -> None:
+    """A viewer installation whose page is a plain one: for testing the platform's side
+    (links, cookie, files, pages) without OHIF."""
+    dist = viewer_bundle.viewer_dir(data_dir) / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text(INDEX)
+    (dist / "app.bundle.js").write_text("console.log('viewer');")
+    marker = {"version": viewer_bundle.VERSION}
+    (dist.parent / viewer_bundle.MARKER).write_text(json.dumps(marker))
+
+
+def link_viewer(data_dir: Path) -> bool:
+    """Serve the OHIF viewer installed for the tests from `data_dir` if there is one (True);
+    the plain page of `install_plain_viewer` otherwise (False)."""
     if viewer_bundle.installed(VIEWER_DATA) is None:
-        pytest.skip(f"the OHIF viewer is not installed in {VIEWER_DATA} (.ci/run installs it)")
+        install_plain_viewer(data_dir)
+        return False
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "viewer").symlink_to(viewer_bundle.viewer_dir(VIEWER_DATA).resolve())
+    return True
+
+
+def require_ohif(platform: ViewerPlatform) -> None:
+    if not platform.ohif:
+        pytest.skip(f"the OHIF viewer is not installed in {VIEWER_DATA} (.ci/run installs it)")
+
+
+@dataclass
+class ViewerPlatform:
+    """A platform serving the viewer: OHIF if installed for the tests, else a plain page."""
+
+    server: LocalServer
+    ohif: bool
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
 
 def write_pattern_study(

@@ -9,38 +9,22 @@ Baseline). Then what must show nothing: the same link again, another dossier's s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ortif_cli.localserver import LocalServer
 from tests.conftest import EXPERT, REQUESTER, Ortif
-from tests.viewer_setup import halves, link_viewer, write_pattern_study
+from tests.viewer_setup import ViewerPlatform, halves, require_ohif, write_pattern_study
 
 pytestmark = pytest.mark.e2e
 DRAWN_TIMEOUT = 180  # OHIF parses ~20 MB of JavaScript: slow on a loaded 2-core machine
 BRIGHT_ENOUGH, DARK_ENOUGH = 150, 90
 
 
-@pytest.fixture(scope="module")
-def viewer_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    data_dir = tmp_path_factory.mktemp("viewer-platform") / "data"
-    link_viewer(data_dir)
-    server = LocalServer(data_dir)
-    server.init()
-    for account in (REQUESTER, EXPERT):
-        server.add_user(account)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def people(viewer_platform: LocalServer) -> Ortif:
+def people(viewer_platform: ViewerPlatform) -> Ortif:
+    require_ohif(viewer_platform)
     ortif = Ortif(viewer_platform.url)
     for account in (REQUESTER, EXPERT):
         ortif.login(account, account.username)

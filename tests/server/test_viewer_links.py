@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from ortif_server import viewer_bundle
 from ortif_server.browser_sessions import COOKIE_NAME
 from ortif_server.cli import app as server_cli
 from ortif_server.db import create_db_engine, session_factory
@@ -27,17 +25,7 @@ from ortif_server.security import token_digest
 from tests.server.conftest import Server
 from tests.server.dossier_helpers import create_dossier, upload_study
 from tests.server.server_process import ServerProcess
-
-INDEX = '<!doctype html><script src="/viewer/app.bundle.js"></script>'
-
-
-def _install_plain_viewer(data_dir: Path) -> None:
-    dist = viewer_bundle.viewer_dir(data_dir) / "dist"
-    (dist / "assets").mkdir(parents=True)
-    (dist / "index.html").write_text(INDEX)
-    (dist / "app.bundle.js").write_text("console.log('viewer');")
-    marker = {"version": viewer_bundle.VERSION}
-    (dist.parent / viewer_bundle.MARKER).write_text(json.dumps(marker))
+from tests.viewer_setup import INDEX, install_plain_viewer
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +34,7 @@ def platform(
 ) -> Iterator[ServerProcess]:
     data_dir = tmp_path_factory.mktemp("viewer") / "data"
     process = ServerProcess.seeded(data_dir, database_url)
-    _install_plain_viewer(data_dir)
+    install_plain_viewer(data_dir)
     process.start()
     try:
         yield process
