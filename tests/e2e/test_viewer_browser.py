@@ -9,13 +9,21 @@ Baseline). Then what must show nothing: the same link again, another dossier's s
 from __future__ import annotations
 
 import contextlib
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import EXPERT, REQUESTER, Ortif
-from tests.viewer_setup import ViewerPlatform, halves, require_ohif, write_pattern_study
+from tests.viewer_setup import (
+    ViewerPlatform,
+    halves,
+    link_viewer,
+    require_ohif,
+    write_pattern_study,
+)
 
 pytestmark = pytest.mark.e2e
 DRAWN_TIMEOUT = 180  # OHIF parses ~20 MB of JavaScript: slow on a loaded 2-core machine
@@ -56,24 +64,27 @@ def viewer_link(people: Ortif, dossier_id: int) -> dict[str, Any]:
     return link
 
 
-def viewport_halves(driver: Any) -> tuple[float, float] | None:
-    """The mean grey of the image's two halves in the first viewport, once it is drawn."""
+def viewport_box(driver: Any) -> tuple[int, int, int, int] | None:
+    """(left, top, width, height) of the first viewport's canvas, once it has a size."""
     from selenium.webdriver.common.by import By
 
     canvases = driver.find_elements(By.CSS_SELECTOR, "canvas.cornerstone-canvas")
     if not canvases:
         return None
     rect = canvases[0].rect
-    box = (rect["x"], rect["y"], rect["width"], rect["height"])
-    if box[2] < 64 or box[3] < 64:
-        return None
-    return halves(driver.get_screenshot_as_png(), tuple(int(v) for v in box))  # type: ignore[arg-type]
+    left, top, width, height = (int(rect[k]) for k in ("x", "y", "width", "height"))
+    return None if width < 64 or height < 64 else (left, top, width, height)
+
+
+def viewport_halves(driver: Any) -> tuple[float, float] | None:
+    """The mean grey of the image's two halves in the first viewport, once it is drawn."""
+    box = viewport_box(driver)
+    return None if box is None else halves(driver.get_screenshot_as_png(), box)
 
 
 def wait_for_pattern(driver: Any, bright_left: bool, where: Path) -> tuple[float, float]:
     """Poll the screenshot until the viewport shows the study's halves (or time out)."""
     from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
 
     seen: list[tuple[float, float] | None] = [None]
 
@@ -146,3 +157,33 @@ def test_what_the_browser_must_not_show(people: Ortif, chromium: Any, tmp_path: 
     assert "déjà été utilisé" in chromium.page_source
     assert chromium.get_cookies() == []
     assert fetch_status(chromium, f"/dicomweb/studies/{shown_uid}/metadata") == 401
+
+
+def test_the_demo_expert_sees_the_study_in_the_viewer(chromium: Any, tmp_path: Path) -> None:
+    """`ortif demo --view`: while the platform is up, the expert's link shows the CT."""
+    from ortif_cli.demo import run_demo
+
+    if not link_viewer(tmp_path / "demo" / "platform"):
+        pytest.skip("the OHIF viewer is not installed for the tests (.ci/run installs it)")
+    said: list[str] = []
+
+    def view(url: str) -> None:
+        chromium.get(url)
+        WebDriverWait(chromium, DRAWN_TIMEOUT, poll_frequency=0.5).until(something_drawn)
+
+    result = run_demo(tmp_path / "demo", said.append, view=view)
+    assert result.status == "closed"
+    assert any(line.startswith("6b. pmartin opens the images in the viewer") for line in said)
+
+
+def something_drawn(driver: Any) -> bool:
+    """The first viewport shows an image: its pixels are not all alike."""
+    from PIL import Image, ImageStat
+
+    box = viewport_box(driver)
+    if box is None:
+        return False
+    left, top, width, height = box
+    screenshot = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("L")
+    patch = screenshot.crop((left, top, left + width, top + height))
+    return bool(ImageStat.Stat(patch).stddev[0] > 20)
