@@ -112,3 +112,9 @@ def test_a_platform_without_the_viewer(ortif: Ortif, tmp_path: Path) -> None:
     assert "This platform does not serve the image viewer." in result.stderr
     assert "ortif-server viewer install" in result.stderr
     assert "ortif dossier pull" in result.stderr
+
+
+def test_demo_view_needs_a_terminal() -> None:
+    result = Ortif()("demo", "--view")
+    assert result.exit_code == 2
+    assert "--view needs a terminal" in result.stderr
