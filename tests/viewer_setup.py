@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,24 @@ def link_viewer(data_dir: Path) -> bool:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "viewer").symlink_to(viewer_bundle.viewer_dir(VIEWER_DATA).resolve())
     return True
+
+
+def expire_link(database_url: str, secret: str) -> None:
+    """Make a one-time link expire now (rather than waiting its two minutes)."""
+    from sqlalchemy import update
+
+    from ortif_server.db import create_db_engine, session_factory
+    from ortif_server.models import Token, utcnow
+    from ortif_server.security import token_digest
+
+    engine = create_db_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            expired = update(Token).where(Token.token_sha256 == token_digest(secret))
+            session.execute(expired.values(expires_at=utcnow() - timedelta(seconds=1)))
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def require_ohif(platform: ViewerPlatform) -> None:

@@ -3,7 +3,8 @@
 The requester sends studies whose one image is half bright, half dark; the expert runs
 `ortif dossier view --no-browser`, Chromium follows the link, and the test waits until
 the viewport of the screenshot shows that pattern (uncompressed, JPEG Lossless, JPEG
-Baseline). Then what must show nothing: the same link again, another dossier's study.
+Baseline). Then what must show nothing: the same link again, an expired link, another
+dossier's study.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.conftest import EXPERT, REQUESTER, Ortif
 from tests.viewer_setup import (
     ViewerPlatform,
+    expire_link,
     halves,
     link_viewer,
     require_ohif,
@@ -139,7 +141,9 @@ def test_the_expert_sees_the_images_in_the_viewer(
         assert left - right > 100, jpeg
 
 
-def test_what_the_browser_must_not_show(people: Ortif, chromium: Any, tmp_path: Path) -> None:
+def test_what_the_browser_must_not_show(
+    people: Ortif, viewer_platform: ViewerPlatform, chromium: Any, tmp_path: Path
+) -> None:
     shown_uid = write_pattern_study(tmp_path / "shown", "PID-VIEW-A")
     hidden_uid = write_pattern_study(tmp_path / "hidden", "PID-VIEW-B", bright_left=False)
     dossier_id = send_study(people, tmp_path / "shown", "PID-VIEW-A")
@@ -157,6 +161,13 @@ def test_what_the_browser_must_not_show(people: Ortif, chromium: Any, tmp_path: 
     assert "déjà été utilisé" in chromium.page_source
     assert chromium.get_cookies() == []
     assert fetch_status(chromium, f"/dicomweb/studies/{shown_uid}/metadata") == 401
+    # an expired link: the same page, no session
+    expired = viewer_link(people, dossier_id)
+    database = f"sqlite:///{viewer_platform.server.data_dir / 'ortif.db'}"
+    expire_link(database, expired["url"].rsplit("/", 1)[1])
+    chromium.get(expired["url"])
+    assert "déjà été utilisé ou il a expiré" in chromium.page_source
+    assert chromium.get_cookies() == []
 
 
 def test_the_demo_expert_sees_the_study_in_the_viewer(chromium: Any, tmp_path: Path) -> None:

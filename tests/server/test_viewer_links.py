@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 from typer.testing import CliRunner
 
 from ortif_server.browser_sessions import COOKIE_NAME
 from ortif_server.cli import app as server_cli
-from ortif_server.db import create_db_engine, session_factory
-from ortif_server.models import Token, utcnow
-from ortif_server.security import token_digest
 from tests.server.conftest import Server
 from tests.server.dossier_helpers import create_dossier, upload_study
 from tests.server.server_process import ServerProcess
-from tests.viewer_setup import INDEX, install_plain_viewer
+from tests.viewer_setup import INDEX, expire_link, install_plain_viewer
 
 
 @pytest.fixture(scope="module")
@@ -110,25 +105,11 @@ def test_an_expired_link_shows_nothing(platform: ServerProcess) -> None:
         dossier_id, _ = _dossier_of_bob(alice, _bob(platform))
         link = _link(alice, dossier_id)
     secret = link["url"].rsplit("/", 1)[1]
-    _expire(platform, secret)
+    expire_link(platform.settings.effective_database_url, secret)
     with httpx.Client(timeout=10) as browser:
         answer = browser.get(link["url"])
         assert answer.status_code == 404
         assert "set-cookie" not in answer.headers
-
-
-def _expire(platform: ServerProcess, secret: str) -> None:
-    engine = create_db_engine(platform.settings.effective_database_url)
-    try:
-        with session_factory(engine)() as session:
-            past = utcnow() - timedelta(seconds=1)
-            digest = token_digest(secret)
-            session.execute(
-                update(Token).where(Token.token_sha256 == digest).values(expires_at=past)
-            )
-            session.commit()
-    finally:
-        engine.dispose()
 
 
 def test_the_cookie_reads_its_dossier_only(platform: ServerProcess) -> None:
