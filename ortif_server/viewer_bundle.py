@@ -23,7 +23,10 @@ from pathlib import Path
 
 PACKAGE = "@ohif/app"
 VERSION = "3.13.2"
-INTEGRITY = "sha512-WZdxmpmG7rqFgW9ZJLcbgr3XCtLi1KDNPoMaeY5PPe6j4G4fjEjjkycZM6C6Zk2F87BKxFfpq+jd5xXZB9E8EA=="
+INTEGRITY = (  # npm view @ohif/app@3.13.2 dist.integrity
+    "sha512-WZdxmpmG7rqFgW9ZJLcbgr3XCtLi1KDNPoMaeY5PPe6j4G4f"
+    "jEjjkycZM6C6Zk2F87BKxFfpq+jd5xXZB9E8EA=="
+)
 BASE = "/viewer/"
 MARKER = "ortif-viewer.json"
 _DIST = "package/dist/"
