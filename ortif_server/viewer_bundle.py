@@ -3,9 +3,10 @@
 `install` takes the package's tarball (from `npm pack`, or a file downloaded beforehand),
 checks it against the pinned npm integrity (SHA-512), unpacks its `dist/` under the data
 directory and relocates it to `/viewer/`: the release is built for the root of a site
-(`PUBLIC_URL` "/"), so the absolute paths of `index.html`, of `manifest.json` and of the
-webpack runtimes are rewritten. Its service worker (which loads code from a CDN) is not
-registered. Nothing of it is committed; `serve` serves `DATA/viewer/dist` when present.
+(`PUBLIC_URL` "/"), so the absolute paths of `index.html`, `manifest.json`, the style
+sheets and the webpack runtimes are rewritten. Its service worker (which loads code from
+a CDN) is not registered. Nothing of it is committed; `serve` serves `DATA/viewer/dist`
+when present.
 """
 
 from __future__ import annotations
@@ -140,24 +141,37 @@ def _dist_path(member: tarfile.TarInfo) -> str | None:
 
 
 def relocate(dist: Path) -> None:
-    """Rewrite the root-relative paths of a release built for "/" to `BASE`."""
+    """Rewrite the root-relative paths of a release built for "/" to `BASE`: in
+    `index.html`, `manifest.json`, the style sheets and the webpack runtimes."""
     (dist / "app-config.js").unlink(missing_ok=True)  # the server writes its own
-    index = dist / "index.html"
+    html = _relocate_index(dist / "index.html")
+    manifest = dist / "manifest.json"
+    if manifest.is_file():
+        manifest.write_text(manifest.read_text().replace('"/assets/', f'"{BASE}assets/'))
+    for sheet in dist.glob("*.css"):
+        css = sheet.read_text(encoding="utf-8")
+        sheet.write_text(re.sub(r"""url\((["']?)/(?!/)""", rf"url(\1{BASE}", css), encoding="utf-8")
+    if BASE not in html or _relocate_runtimes(dist) == 0:
+        raise ViewerInstallError("this release's public path could not be relocated")
+
+
+def _relocate_index(index: Path) -> str:
     html = _SERVICE_WORKER.sub("", index.read_text())
     html = html.replace('window.PUBLIC_URL="/"', f'window.PUBLIC_URL="{BASE}"')
     html = re.sub(r'(href|src)="/(?!/)', rf'\1="{BASE}', html)
     index.write_text(html)
-    manifest = dist / "manifest.json"
-    if manifest.is_file():
-        manifest.write_text(manifest.read_text().replace('"/assets/', f'"{BASE}assets/'))
+    return html
+
+
+def _relocate_runtimes(dist: Path) -> int:
+    """Point the webpack runtimes' public path at `BASE`; how many there were."""
     runtimes = 0
     for script in dist.glob("*.js"):
         text = script.read_text(encoding="utf-8")
         if _PUBLIC_PATH in text:
             script.write_text(text.replace(_PUBLIC_PATH, f'__webpack_require__.p = "{BASE}";'))
             runtimes += 1
-    if BASE not in html or runtimes == 0:
-        raise ViewerInstallError("this release's public path could not be relocated")
+    return runtimes
 
 
 def _replace(staged: Path, target: Path, old: Path) -> None:

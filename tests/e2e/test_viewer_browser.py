@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def fetch_status(driver: Any, path: str) -> int:
 
 
 def test_the_expert_sees_the_images_in_the_viewer(
-    people: Ortif, chromium: Any, tmp_path: Path
+    people: Ortif, viewer_platform: ViewerPlatform, chromium: Any, tmp_path: Path
 ) -> None:
     """Uncompressed, JPEG Lossless and JPEG Baseline, one dossier each, one browser."""
     for jpeg in (None, "lossless", "baseline"):
@@ -139,6 +140,9 @@ def test_the_expert_sees_the_images_in_the_viewer(
         assert "/viewer/viewer?StudyInstanceUIDs=" in chromium.current_url
         left, right = wait_for_pattern(chromium, bright_left=True, where=tmp_path)
         assert left - right > 100, jpeg
+    # every file the viewer asked for was where it looked (its paths relocated to /viewer/)
+    log = (viewer_platform.server.data_dir / "server.log").read_text()
+    assert re.findall(r'"GET /(?!dicomweb/)\S* HTTP/1.1" 404', log) == []
 
 
 def test_what_the_browser_must_not_show(

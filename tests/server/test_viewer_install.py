@@ -35,6 +35,7 @@ def _release(path: Path, extra: dict[str, bytes] | None = None) -> Path:
         "package/dist/app-config.js": b"window.config = {aws: true};",
         "package/dist/manifest.json": b'{"icons": [{"src": "/assets/a.png"}]}',
         "package/dist/assets/a.png": b"png",
+        "package/dist/app.bundle.css": b"@font-face{src:url(/f.woff2)}a{b:url('//cdn/x')}",
         **(extra or {}),
     }
     with tarfile.open(path, "w:gz") as archive:
@@ -69,6 +70,8 @@ def test_install_unpacks_dist_only_and_relocates_it(
     assert "init-service-worker" not in html
     assert '__webpack_require__.p = "/viewer/";' in (dist / "app.bundle.abc.js").read_text()
     assert "/viewer/assets/a.png" in (dist / "manifest.json").read_text()
+    css = (dist / "app.bundle.css").read_text()
+    assert "url(/viewer/f.woff2)" in css and "url('//cdn/x')" in css
     assert not (dist / "app-config.js").exists()  # the server writes its own
     assert not (dist / "escape").exists() and not (tmp_path / "outside.txt").exists()
     assert sorted(p.name for p in (data / "viewer").iterdir()) == ["dist", "ortif-viewer.json"]
