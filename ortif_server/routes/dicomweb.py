@@ -8,6 +8,7 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -27,7 +28,8 @@ async def store_instances(
 ) -> JSONResponse:
     """Store each DICOM part of a multipart/related body; say what became of each."""
     boundary = multipart_boundary(request.headers.get("content-type"))
-    receiver = StowReceiver(store, boundary, partial(stored_digest, session))
+    await run_in_threadpool(session.commit)  # no connection held while the body streams in
+    receiver = StowReceiver(store, boundary, partial(_digest_of, session))
     try:
         await _receive(request, receiver)
     finally:
@@ -38,6 +40,14 @@ async def store_instances(
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
     return _answer(receiver)
+
+
+def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
+    """`stored_digest` in a transaction of its own, which hands its connection back."""
+    try:
+        return stored_digest(session, sop_instance_uid)
+    finally:
+        session.commit()
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:
