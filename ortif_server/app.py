@@ -43,6 +43,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        wakeups.close_on_exit_signals()
         listener = asyncio.create_task(wakeups.listen())
         yield
         listener.cancel()

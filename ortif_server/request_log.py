@@ -62,11 +62,18 @@ def _incoming_id(scope: Scope) -> str | None:
 
 
 def _log_access(scope: Scope, status: int, seconds: float) -> None:
-    route = scope.get("route")
-    path = getattr(route, "path", None) or "(unrouted)"
+    path = route_template(scope) if "route" in scope else "(unrouted)"
     http = {"method": scope["method"], "route": path, "status": status}
     http["duration_ms"] = round(seconds * 1000, 1)
     access_log.info("%s %s %d", scope["method"], path, status, extra={"http": http})
+
+
+def route_template(scope: Scope) -> str:
+    """The request's path with each path parameter's value replaced by its name:
+    `/api/v1/dossiers/{dossier_id}`."""
+    names = {str(value): name for name, value in scope.get("path_params", {}).items()}
+    segments = scope["path"].split("/")
+    return "/".join(f"{{{names[s]}}}" if s in names else s for s in segments)
 
 
 class RequestIdFilter(logging.Filter):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,11 +14,16 @@ WRITE_BUFFER = 1 << 20
 SYNC_WORKERS = 8
 
 
+def temp_prefix() -> str:
+    """Temporary files start with the host's name: hosts sharing DATA each clean their own."""
+    return f"{socket.gethostname()}."
+
+
 class TempBlob:
     """A file being received into DATA/tmp, hashed as it is written."""
 
     def __init__(self, tmp_dir: Path) -> None:
-        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=temp_prefix(), suffix=".part")
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
         self._hash = hashlib.sha256()

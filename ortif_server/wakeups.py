@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from types import FrameType
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -50,6 +53,29 @@ class Wakeups:
         self.dsn = dsn
         self.poll_interval = LISTEN_POLL if dsn else SQLITE_POLL
         self._waiting: defaultdict[int, set[asyncio.Event]] = defaultdict(set)
+        self.closing = False
+
+    def close(self) -> None:
+        """The server is shutting down: answer every waiting request now."""
+        self.closing = True
+        self.wake(list(self._waiting))
+
+    def close_on_exit_signals(self) -> None:
+        """Call `close` on SIGTERM/SIGINT before uvicorn's own handler, which then waits
+        for running requests to finish: waiting ones finish at once instead of holding
+        the shutdown for their whole `wait`."""
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(number)
+            if not callable(previous):
+                continue
+
+            def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(self.close)
+                previous(signum, frame)
+
+            with suppress(ValueError):  # not the main thread: no signals to watch
+                signal.signal(number, handler)
 
     @contextmanager
     def subscribe(self, user_id: int) -> Iterator[asyncio.Event]:

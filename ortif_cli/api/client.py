@@ -426,12 +426,18 @@ class PlatformClient:
 
     # notifications -----------------------------------------------------------------
     def notifications(
-        self, *, unread: bool = False, since_id: int | None = None
+        self, *, unread: bool = False, since_id: int | None = None, wait: float = 0
     ) -> list[Notification]:
-        params: dict[str, str | int] = {"unread": "true"} if unread else {}
+        """The notifications, newest first; with `since_id` and `wait` (seconds), the
+        platform holds the answer until there is a newer one, or the time is up."""
+        params: dict[str, str | int | float] = {"unread": "true"} if unread else {}
+        options: dict[str, Any] = {}
         if since_id is not None:
             params["since_id"] = since_id
-        data = self._json("GET", "/api/v1/notifications", params=params)
+        if wait:
+            params["wait"] = wait
+            options["timeout"] = httpx.Timeout(wait + DEFAULT_TIMEOUT.read, connect=10.0)
+        data = self._json("GET", "/api/v1/notifications", params=params, **options)
         return [Notification.from_json(n) for n in data["items"]]
 
     def mark_read(self, ids: Iterable[int]) -> None:

@@ -36,7 +36,9 @@ async def list_notifications(
     deadline = time.monotonic() + wait
     with wakeups.subscribe(user.id) as woken:
         items = await run_in_threadpool(_page, session, user.id, unread, since_id)
-        while not items and since_id is not None and (left := deadline - time.monotonic()) > 0:
+        while not items and since_id is not None and not wakeups.closing:
+            if (left := deadline - time.monotonic()) <= 0:
+                break
             await run_in_threadpool(session.commit)  # the connection goes back meanwhile
             await wakeups.wait(woken, left)
             items = await run_in_threadpool(_page, session, user.id, unread, since_id)
