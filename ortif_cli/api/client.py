@@ -39,7 +39,8 @@ from ortif_cli.errors import (
 )
 from ortif_cli.i18n import N_, _
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+READ_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=10.0)
 USER_AGENT = "ortif"
 
 
@@ -436,7 +437,7 @@ class PlatformClient:
             params["since_id"] = since_id
         if wait:
             params["wait"] = wait
-            options["timeout"] = httpx.Timeout(wait + DEFAULT_TIMEOUT.read, connect=10.0)
+            options["timeout"] = httpx.Timeout(wait + READ_TIMEOUT, connect=10.0)
         data = self._json("GET", "/api/v1/notifications", params=params, **options)
         return [Notification.from_json(n) for n in data["items"]]
 
