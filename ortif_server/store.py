@@ -26,6 +26,7 @@ class TempBlob:
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=temp_prefix(), suffix=".part")
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+        self._fd: int | None = None  # after `finish`: the file, without its write buffer
         self._hash = hashlib.sha256()
         self.size = 0
 
@@ -35,17 +36,28 @@ class TempBlob:
         self.size += len(data)
 
     def finish(self) -> str:
-        """Flush what was written (readable by path) and return its SHA-256."""
+        """Flush what was written (readable by path) and return its SHA-256. The write
+        buffer is freed now: a request may hold many finished parts waiting for fsync."""
         self._file.flush()
+        self._fd = os.dup(self._file.fileno())
+        self._file.close()
         return self._hash.hexdigest()
 
     def sync_and_close(self) -> None:
-        os.fsync(self._file.fileno())
-        self._file.close()
+        """fsync a finished file, then close it."""
+        assert self._fd is not None, "finish() first"
+        os.fsync(self._fd)
+        self._close_fd()
 
     def discard(self) -> None:
         self._file.close()
+        self._close_fd()
         self.path.unlink(missing_ok=True)
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class BlobStore:

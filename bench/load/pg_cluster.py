@@ -8,6 +8,7 @@ import os
 import shlex
 import shutil
 import subprocess
+from contextlib import suppress
 from pathlib import Path
 
 from ortif_cli.localserver import free_port
@@ -63,7 +64,5 @@ class Cluster:
         self._pg_ctl("restart", "-m", "fast")
 
     def stop(self) -> None:
-        try:
+        with suppress(subprocess.CalledProcessError):  # already stopped
             self._pg_ctl("stop", "-m", "fast")
-        except subprocess.CalledProcessError:
-            pass

@@ -261,14 +261,18 @@ class _Faults(threading.Thread):
         time.sleep(self.duration * 0.35)
         before = _workers(self.pid)
         os.kill(before[0], signal.SIGKILL)
-        self.events.append({"at_s": round(self.duration * 0.35), "fault": f"SIGKILL worker {before[0]}"})
+        self.events.append(
+            {"at_s": round(self.duration * 0.35), "fault": f"SIGKILL worker {before[0]}"}
+        )
         replaced = self._replaced(set(before) - {before[0]}, len(before))
         self.events.append({"fault": "worker replaced", "after_s": replaced})
         time.sleep(max(0.0, self.duration * 0.65 - self.duration * 0.35 - (replaced or 0)))
         started = time.monotonic()
         self.cluster.restart()
         down = round(time.monotonic() - started, 1)
-        self.events.append({"at_s": round(self.duration * 0.65), "fault": "PostgreSQL restarted", "took_s": down})
+        self.events.append(
+            {"at_s": round(self.duration * 0.65), "fault": "PostgreSQL restarted", "took_s": down}
+        )
 
     def _replaced(self, survivors: set[int], count: int) -> float | None:
         started = time.monotonic()
@@ -337,8 +341,15 @@ def _results(
         "endpoints": endpoints,
         "stow_single_client": baseline,
         "stow_under_load": under_load,
-        "server_rss_mb": {"max_total": round(sampler.max_total_mb), "max_process": round(sampler.max_process_mb)},
-        "verification": {"studies": verdict.studies, "instances": verdict.instances, "problems": verdict.problems[:20]},
+        "server_rss_mb": {
+            "max_total": round(sampler.max_total_mb),
+            "max_process": round(sampler.max_process_mb),
+        },
+        "verification": {
+            "studies": verdict.studies,
+            "instances": verdict.instances,
+            "problems": verdict.problems[:20],
+        },
         "targets": targets,
     }
 

@@ -40,7 +40,9 @@ def verify(base_url: str, manifest: Path, password: str, blobs_dir: Path) -> Ver
             verdict.instances += len(sent["instances"])
             problem = _compare(sent, held, _count(client, headers, sent["study"]), blobs_dir)
             if problem:
-                verdict.problems.append(f"study {sent['study']} (dossier {sent['dossier']}): {problem}")
+                verdict.problems.append(
+                    f"study {sent['study']} (dossier {sent['dossier']}): {problem}"
+                )
     return verdict
 
 
@@ -61,7 +63,9 @@ def _held(client: httpx.Client, headers: dict[str, str], sent: dict[str, Any]) -
 
 
 def _count(client: httpx.Client, headers: dict[str, str], study_uid: str) -> int | None:
-    answer = client.get("/dicomweb/studies", params={"StudyInstanceUID": study_uid}, headers=headers)
+    answer = client.get(
+        "/dicomweb/studies", params={"StudyInstanceUID": study_uid}, headers=headers
+    )
     answer.raise_for_status()
     found = answer.json()
     return int(found[0]["00201208"]["Value"][0]) if found else None

@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
-from ortif_server.errors import ApiError
+from ortif_server.errors import DATABASE_ERRORS, ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
 from ortif_server.schemas import StoredInstance, StowResult
 
@@ -45,9 +45,12 @@ async def store_instances(
 def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
     """`stored_digest` in a transaction of its own, which hands its connection back."""
     try:
-        return stored_digest(session, sop_instance_uid)
-    finally:
-        session.commit()
+        digest = stored_digest(session, sop_instance_uid)
+    except DATABASE_ERRORS:
+        session.rollback()  # leaves the session usable once the database is back
+        raise
+    session.commit()
+    return digest
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:
