@@ -1,6 +1,6 @@
 """idempotency lease: a pending key whose process died can be run again
 
-Revision ID: 0002_i14; revises: 0001.
+Revision ID: 0003_i14; revises: 0002.
 Create Date: 2026-11-30 16:00:00
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_i14"
-down_revision = "0001"
+revision = "0003_i14"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
