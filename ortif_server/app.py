@@ -44,6 +44,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         wakeups.close_on_exit_signals()
+        _match_threads_to_pool(settings.database_connections)
         listener = asyncio.create_task(wakeups.listen())
         yield
         listener.cancel()
@@ -78,3 +79,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(health.probes)
     return app
+
+
+def _match_threads_to_pool(connections: int | None) -> None:
+    """As many request threads as pooled connections: under a burst, requests queue for
+    a thread (as long as their client waits), never for a connection (which times out)."""
+    if connections is not None:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = connections

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import random
 import re
@@ -39,6 +40,7 @@ from ortif_cli.api.client import PlatformClient  # noqa: E402
 from ortif_cli.api.stow import UploadItem, batches  # noqa: E402
 from ortif_cli.transfer import store_with_retries  # noqa: E402
 
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upload batch is noise
 CONFIG: dict[str, Any] = json.loads(Path(os.environ["ORTIF_LOAD_CONFIG"]).read_text())
 ATTEMPTS = 10
 WATCH_WAIT = 15

@@ -29,6 +29,7 @@ import time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 
@@ -43,8 +44,10 @@ from ortif_cli.api.client import PlatformClient  # noqa: E402
 from ortif_cli.api.stow import UploadItem, batches  # noqa: E402
 from ortif_cli.localserver import free_port  # noqa: E402
 from ortif_cli.transfer import store_with_retries  # noqa: E402
+from ortif_server import admin  # noqa: E402
 from ortif_server.admin import add_user, init_data_dir  # noqa: E402
 from ortif_server.config import ServerSettings  # noqa: E402
+from ortif_server.security import hash_password  # noqa: E402
 
 PASSWORD = "load-test-password"
 READ_P95_MS = 200
@@ -106,11 +109,14 @@ def _seed(settings: ServerSettings, users: int) -> dict[str, list[str]]:
         "experts": [f"exp{n:03d}" for n in range(math.ceil(users * 4 / 8) + 1)],
     }
     places = {"requesters": ("CH Charge", "Urgences"), "experts": ("CHU Charge", "Radiologie")}
-    for kind, names in accounts.items():
-        establishment, community = places[kind]
-        for name in names:
-            add_user(settings, name, PASSWORD, (name.upper(), "Charge"), establishment, [community])
-    add_user(settings, "inviter", PASSWORD, ("INVITE", "Charge"), "CH Charge", ["Urgences"])
+    known = hash_password(PASSWORD)  # every account shares one argon2 hash: seeding is quick
+    with patch.object(admin, "hash_password", lambda _password: known):
+        add_user(settings, "inviter", PASSWORD, ("INVITE", "Charge"), "CH Charge", ["Urgences"])
+        for kind, names in accounts.items():
+            establishment, community = places[kind]
+            for name in names:
+                names_of = (name.upper(), "Charge")
+                add_user(settings, name, PASSWORD, names_of, establishment, [community])
     return accounts
 
 

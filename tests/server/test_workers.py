@@ -1,6 +1,7 @@
-"""Several server processes: `serve --workers 2` on PostgreSQL (the same test on SQLite
-runs one process): concurrent STOW of the same instances stores each once, logs are JSON
-lines, and SIGTERM lets a running upload finish while waiting requests end at once."""
+"""Several server processes: `serve --workers 2` on PostgreSQL (the same tests on SQLite
+run one process): concurrent STOW of the same instances stores each once, logs are JSON
+lines, and SIGTERM lets a running upload finish while waiting requests end at once (the
+last test: it stops the module's server)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from pydicom.uid import generate_uid
 from sqlalchemy import text
 
 from ortif_server.db import create_db_engine
+from tests.server.conftest import _database_backends, fresh_postgresql_database
 from tests.server.dicom_files import ct_bytes, multipart
 from tests.server.server_process import ServerProcess
 from tests.server.test_faults import _big_ct, _request_head
@@ -27,20 +30,22 @@ from tests.server.test_faults import _big_ct, _request_head
 WORKERS_READY = 120.0  # seconds: two spawned workers import the app on a loaded machine
 
 
-def _start(tmp_path: Path, database_url: str) -> ServerProcess:
-    server = ServerProcess.seeded(tmp_path / "data", database_url)
-    if not database_url.startswith("sqlite"):
-        server.extra_args = ["--workers", "2", "--log-format", "json"]
-        server.ready_timeout = WORKERS_READY
-    server.start()
-    return server
-
-
-@pytest.fixture
-def live(tmp_path: Path, empty_database_url: str) -> Iterator[ServerProcess]:
-    server = _start(tmp_path, empty_database_url)
-    yield server
-    server.stop(timeout=60)
+@pytest.fixture(scope="module", params=_database_backends())
+def live(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    """One server per backend for the module; the last test stops it with SIGTERM."""
+    with ExitStack() as stack:
+        database = None
+        if request.param == "postgresql":
+            database = stack.enter_context(fresh_postgresql_database())
+        server = ServerProcess.seeded(tmp_path_factory.mktemp("workers") / "data", database)
+        if database is not None:
+            server.extra_args = ["--workers", "2", "--log-format", "json"]
+            server.ready_timeout = WORKERS_READY
+        server.start()
+        stack.callback(server.stop, 60)
+        yield server
 
 
 def test_concurrent_uploads_of_the_same_instances_store_each_once(live: ServerProcess) -> None:
