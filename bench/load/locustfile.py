@@ -136,6 +136,8 @@ class Requester(Platform):
             self.call("POST", f"{path}/send", "POST /dossiers/{id}/send")
         except FlowFailed:
             return
+        with open(CONFIG["manifest"], "a") as manifest:
+            manifest.write(json.dumps({"dossier": dossier["id"], "done": True}) + "\n")
 
     def _record(self, dossier_id: int, study_uid: str, instances: dict[str, bytes]) -> None:
         digests = {uid: sha256(data) for uid, data in instances.items()}

@@ -357,6 +357,7 @@ def _results(
         "verification": {
             "studies": verdict.studies,
             "instances": verdict.instances,
+            "interrupted_by_the_end": verdict.interrupted,
             "problems": verdict.problems[:20],
         },
         "targets": targets,
