@@ -272,7 +272,7 @@ class _Faults(threading.Thread):
         self.events.append(
             {"at_s": round(self.duration * 0.35), "fault": f"SIGKILL worker {before[0]}"}
         )
-        replaced = self._replaced(set(before) - {before[0]}, len(before))
+        replaced = self._replaced(before[0], len(before))
         self.events.append({"fault": "worker replaced", "after_s": replaced})
         time.sleep(max(0.0, self.duration * 0.65 - self.duration * 0.35 - (replaced or 0)))
         started = time.monotonic()
@@ -282,11 +282,12 @@ class _Faults(threading.Thread):
             {"at_s": round(self.duration * 0.65), "fault": "PostgreSQL restarted", "took_s": down}
         )
 
-    def _replaced(self, survivors: set[int], count: int) -> float | None:
+    def _replaced(self, killed: int, count: int) -> float | None:
+        """Seconds until the parent has `count` live workers again, the killed one gone."""
         started = time.monotonic()
         while time.monotonic() - started < 120:
             now = set(_workers(self.pid))
-            if len(now) == count and now != survivors:
+            if len(now) == count and killed not in now:
                 return round(time.monotonic() - started, 1)
             time.sleep(0.5)
         return None
