@@ -40,7 +40,8 @@ from ortif_cli.errors import (
 )
 from ortif_cli.i18n import N_, _
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+READ_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=10.0)
 USER_AGENT = "ortif"
 
 
@@ -453,12 +454,18 @@ class PlatformClient:
 
     # notifications -----------------------------------------------------------------
     def notifications(
-        self, *, unread: bool = False, since_id: int | None = None
+        self, *, unread: bool = False, since_id: int | None = None, wait: float = 0
     ) -> list[Notification]:
-        params: dict[str, str | int] = {"unread": "true"} if unread else {}
+        """The notifications, newest first; with `since_id` and `wait` (seconds), the
+        platform holds the answer until there is a newer one, or the time is up."""
+        params: dict[str, str | int | float] = {"unread": "true"} if unread else {}
+        options: dict[str, Any] = {}
         if since_id is not None:
             params["since_id"] = since_id
-        data = self._json("GET", "/api/v1/notifications", params=params)
+        if wait:
+            params["wait"] = wait
+            options["timeout"] = httpx.Timeout(wait + READ_TIMEOUT, connect=10.0)
+        data = self._json("GET", "/api/v1/notifications", params=params, **options)
         return [Notification.from_json(n) for n in data["items"]]
 
     def mark_read(self, ids: Iterable[int]) -> None:
