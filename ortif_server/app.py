@@ -32,8 +32,8 @@ from ortif_server.routes import (
     wado,
 )
 from ortif_server.store import BlobStore
-from ortif_server.web import viewer
 from ortif_server.wakeups import Wakeups, listen_dsn
+from ortif_server.web import viewer
 
 API_PREFIX = "/api/v1"
 
