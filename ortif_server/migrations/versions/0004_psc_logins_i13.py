@@ -1,6 +1,6 @@
 """psc logins (i13)
 
-Revision ID: 0003; revises: 0002.
+Revision ID: 0004_i13; revises: 0003_i14.
 Create Date: 2026-11-30 15:47:40.973638
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004_i13"
+down_revision = "0003_i14"
 branch_labels = None
 depends_on = None
 FK_NAME = "fk_token_psc_login_id_psc_login"
