@@ -192,6 +192,11 @@ ROWS = [
         "/api/v1/dossiers/{S}/invitations",
         on_dossier(200, 200, 200, guest=403, other_guest=403),
     ),
+    Row(  # the matrix's platform has no viewer installed: 409 for whoever may see S
+        "POST",
+        "/api/v1/dossiers/{S}/viewer-links",
+        on_dossier(409, 409, 409, guest=403, other_guest=403),
+    ),
     Row("POST", "/api/v1/documents", expect(201, guest=201, other_guest=201)),
     Row("GET", "/api/v1/documents/{doc}/content", on_dossier(200, 200, 200, guest=200)),
     Row("POST", "/dicomweb/studies", expect(200, guest=200, other_guest=200)),
