@@ -29,6 +29,7 @@ from ortif_server.routes import (
     wado,
 )
 from ortif_server.store import BlobStore
+from ortif_server.web import pages
 
 API_PREFIX = "/api/v1"
 
@@ -65,4 +66,5 @@ def create_app(settings: ServerSettings) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (dicomweb, qido, wado):
         app.include_router(module.router)
+    pages.install(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,14 @@ from ortif_server.cli_common import DatabaseOption, DataOption, fail
 from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
+
+
+class Language(str, Enum):
+    """Languages of the messages the platform sends (pages follow the browser)."""
+
+    fr = "fr"
+    en = "en"
+
 
 app = typer.Typer(
     help="The reference ortif platform server.",
@@ -56,6 +65,9 @@ def serve(
     ] = 5,
     lockout_minutes: Annotated[int, typer.Option(min=1, help="How long a lock lasts.")] = 15,
     max_document_mb: Annotated[int, typer.Option(min=1, help="Largest document, in MB.")] = 200,
+    language: Annotated[
+        Language, typer.Option(help="Language of the invitation messages sent.")
+    ] = Language.fr,
 ) -> None:
     """Serve the platform API and DICOMweb until interrupted."""
     delivery = DeliverySettings(
@@ -71,6 +83,7 @@ def serve(
         lockout=timedelta(minutes=lockout_minutes),
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
+        language=language.value,
     )
     if not is_initialised(settings):
         raise fail(f"{data} is not initialised; run `ortif-server init --data {data}`", 2)

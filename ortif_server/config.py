@@ -42,6 +42,8 @@ class ServerSettings:
     max_document_bytes: int = 200 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    language: str = "fr"
+    """Language of the messages the platform sends (invitations): `fr` or `en`."""
 
     @property
     def effective_database_url(self) -> str:
