@@ -75,11 +75,19 @@ def build_dicomdir(study: Study, paths: dict[str, Path]) -> tuple[bytes, dict[st
             file_set.add(complete_header(header, study, number))
         except ValueError:
             others[uid] = f"OTHER/F{len(others) + 1:07d}"
-    with tempfile.TemporaryDirectory(prefix="ortif-dicomdir-") as scratch:
-        file_set.write(scratch)
-        data = (Path(scratch) / "DICOMDIR").read_bytes()
-    file_ids = {str(i.SOPInstanceUID): i.FileID.replace(os.sep, "/") for i in file_set}
+    try:
+        with tempfile.TemporaryDirectory(prefix="ortif-dicomdir-") as scratch:
+            file_set.write(scratch)
+            data = (Path(scratch) / "DICOMDIR").read_bytes()
+        file_ids = {str(i.SOPInstanceUID): i.FileID.replace(os.sep, "/") for i in file_set}
+    finally:
+        close_file_set(file_set)
     return data, {**file_ids, **others}
+
+
+def close_file_set(file_set: FileSet) -> None:
+    """Remove the staging directory a FileSet keeps (pydicom has no public close)."""
+    file_set._stage["t"].cleanup()
 
 
 def complete_header(header: Dataset, study: Study, number: int) -> Dataset:

@@ -6,10 +6,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from pydicom import dcmread
+from pydicom.fileset import FileSet
 
+from ortif_server.web.study_zip import close_file_set
 from tests.server.conftest import Server
 from tests.server.dicom_files import ct_bytes
 from tests.server.dossier_helpers import create_dossier, upload_document, upload_study
@@ -50,6 +54,15 @@ def invited_dossier(server: Server, alice: httpx.Client, instances: int = 3) -> 
     invitation = invite(alice, dossier["id"], email=email, last_name="NOËL", first_name="Chloé")
     link_token, code = secrets_of(messages_to(server.outbox, email))
     return Invited(dossier, invitation, link_token, code, study_uid, files, document)
+
+
+def dicomdir_instances(dicomdir: Path) -> list[tuple[Path, str]]:
+    """(file, PatientID) of every instance the DICOMDIR references, read by pydicom."""
+    file_set = FileSet(dcmread(dicomdir))
+    try:
+        return [(Path(i.path), str(i.PatientID)) for i in file_set]
+    finally:
+        close_file_set(file_set)
 
 
 def browser(server: Server, language: str = "fr") -> httpx.Client:
