@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,10 @@ import typer
 
 from ortif_cli.cli.context import app_context
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.errors import UsageError
+from ortif_cli.i18n import _
+from ortif_cli.ui.console import Output
+from ortif_cli.ui.progress import ByteProgress
 from ortif_cli.ui.serialize import to_json
 
 
@@ -19,17 +24,31 @@ def demo(
         Path | None,
         typer.Option(metavar="DIR", help="Keep the platform's data and the images in this folder."),
     ] = None,
+    guest: Annotated[
+        bool,
+        typer.Option(
+            "--guest",
+            help="Also invite a guest and show the link and code to try in your browser; "
+            "the demo waits for Enter.",
+        ),
+    ] = False,
 ) -> None:
     """Run one complete imaging transfer on a throwaway local platform, step by step."""
     from ortif_cli.demo import run_demo
     from ortif_cli.ui.progress import TransferProgress
 
     app_ = app_context(ctx)
+    if guest and not app_.can_prompt:
+        raise UsageError(
+            _("`ortif demo --guest` waits while you try the guest's pages."),
+            hint=_("Run it on a terminal, without --no-input."),
+        )
     with tempfile.TemporaryDirectory(prefix="ortif-demo-") as scratch:
         workdir = keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         with TransferProgress(app_.output) as progress:
-            result = run_demo(workdir, app_.output.message, progress)
+            wait = _guest_wait(app_.output, progress) if guest else None
+            result = run_demo(workdir, app_.output.message, progress, wait)
     if app_.output.json_mode:
         app_.output.emit_json(to_json(result))
     else:
@@ -37,6 +56,23 @@ def demo(
             f"Transfer complete: dossier {result.dossier_id} is {result.status}, "
             f"{result.verified} images verified."
         )
+
+
+def _guest_wait(output: Output, progress: ByteProgress) -> Callable[[str, str], None]:
+    def wait(link: str, code: str) -> None:
+        from ortif_cli.ui import prompts
+
+        with progress.paused():
+            output.message(
+                _("A guest is invited. Open the link in your browser and type the access code:")
+            )
+            output.message(f"  {link}")
+            output.message(f"  {code}")
+            prompts.text(
+                _("Press Enter when done; the expert then acknowledges and the demo ends.")
+            )
+
+    return wait
 
 
 def register(app: OrtifTyper) -> None:
