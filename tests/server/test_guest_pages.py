@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from ortif_server.admin import admin_session
+from ortif_server.i18n import LOCALE_DIR, negotiate
 from ortif_server.models import AuditEvent, Invitation
 from tests.server.conftest import Server
 from tests.server.guest_pages_helpers import (
@@ -204,3 +206,45 @@ def test_invitation_messages_name_the_inviter_in_french(server: Server, signed_i
     assert f"jusqu'au {until}" in link["text"] and f"/guest/{invited.link_token}" in link["text"]
     assert code["text"] == f"Votre code d'accès ortif : {invited.code}"
     assert invited.code not in link["text"]
+
+
+def test_view_the_images_when_the_viewer_is_installed(server: Server, signed_in: Client) -> None:
+    invited = invited_dossier(server, signed_in("alice"), instances=1)
+    index = server.data_dir / "viewer" / "index.html"
+    with signed_in_guest(server, invited) as client:
+        assert "Voir les images" not in client.get(invited.page).text
+        index.parent.mkdir(exist_ok=True)
+        index.write_text("<!doctype html>")
+        try:
+            page = client.get(invited.page).text
+        finally:
+            index.unlink()
+    assert f'href="/viewer/viewer?StudyInstanceUIDs={invited.study_uid}"' in page
+    assert "Voir les images" in page
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "fr"),
+        ("en-US,en;q=0.9", "en"),
+        ("de-DE,en;q=0.5,fr;q=0.8", "fr"),
+        ("de-DE,en;q=0.5", "en"),
+        ("es, *;q=0.1", "fr"),
+        ("en;q=nonsense, fr;q=0.2", "fr"),
+    ],
+)
+def test_the_page_language_follows_accept_language(header: str | None, language: str) -> None:
+    assert negotiate(header) == language
+
+
+def test_the_server_catalog_is_compiled() -> None:
+    """The checked-in .mo matches its .po (scripts/update-catalogs compiles it)."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    po_path = LOCALE_DIR / "fr" / "LC_MESSAGES" / "ortif_server.po"
+    with po_path.open("rb") as po, po_path.with_suffix(".mo").open("rb") as mo:
+        written = {m.id: m.string for m in read_po(po) if m.id}
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+    assert written == compiled and all(written.values())
