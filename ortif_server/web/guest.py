@@ -186,7 +186,8 @@ def sign_out(
     """End the browser session; back to the sign-in form, which says so."""
     caller = guest_session.require_guest(request, session, link_token)
     guest_session.require_form_token(request, csrf)
-    audit.record(session, caller, "sign_out", ("invitation", caller.token.invitation_id), None)
+    invitation_id, dossier_id = caller.token.invitation_id, caller.token.dossier_id
+    audit.record(session, caller, "sign_out", ("invitation", invitation_id), dossier_id)
     close_session(request, session)
     response = RedirectResponse(f"/guest/{link_token}?signed_out=1", status_code=303)
     clear_cookie(response, request)

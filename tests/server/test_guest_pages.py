@@ -248,3 +248,21 @@ def test_the_server_catalog_is_compiled() -> None:
         written = {m.id: m.string for m in read_po(po) if m.id}
         compiled = {m.id: m.string for m in read_mo(mo) if m.id}
     assert written == compiled and all(written.values())
+
+
+def test_a_closed_dossier_takes_no_more_steps(server: Server, signed_in: Client) -> None:
+    invited = invited_dossier(server, signed_in("alice"), instances=1)
+    with signed_in_guest(server, invited) as client:
+        token = csrf_of(client, invited.page)
+        ack = {"kind": "ack", "comment": "Bien reçu."}
+        path = f"/api/v1/dossiers/{invited.dossier['id']}/steps"
+        assert signed_in("bob").post(path, json=ack).status_code == 201
+        page = client.get(invited.page).text
+        assert "Ce télédossier est clos" in page and 'name="comment"' not in page
+        late = client.post(
+            f"{invited.page}/steps",
+            data={"kind": "answer", "comment": "Trop tard.", "csrf_token": token},
+        )
+    assert late.status_code == 422 and "Ce télédossier est clos" in late.text
+    steps = signed_in("alice").get(f"/api/v1/dossiers/{invited.dossier['id']}").json()["steps"]
+    assert [s["kind"] for s in steps] == ["request", "ack"]
