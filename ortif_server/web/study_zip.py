@@ -1,9 +1,9 @@
 """One study as a zip: its DICOM files, byte for byte, and a DICOMDIR, streamed.
 
-The DICOMDIR (PS3.10 media storage directory) is built by pydicom's `FileSet` from the
-instances' headers only (read up to the pixel data); the zip then carries each stored
-file unchanged under the ISO 9660 name its directory record gives (`PT000000/ST000000/
-SE000000/IM000000`), so a viewer opening the DICOMDIR of the unpacked zip (or of a CD
+The DICOMDIR (PS3.10 media storage directory) is built from what the database knows of
+each instance (no file is read for it); the zip then carries each stored file unchanged
+under the ISO 9660 name its directory record gives (`PT000000/ST000000/SE000000/
+IM000000`), so a viewer opening the DICOMDIR of the unpacked zip (or of a CD
 burnt from it) finds every image. The zip is written as it is sent: stored entries with
 data descriptors, one file at a time in 1 MiB chunks, Zip64 when a file needs it.
 """
@@ -11,19 +11,17 @@ data descriptors, one file at a time in 1 MiB chunks, Zip64 when a file needs it
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pydicom import dcmread
-from pydicom.dataset import Dataset
-from pydicom.fileset import FileSet
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, MediaStorageDirectoryStorage, generate_uid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,64 +49,152 @@ def entries(session: Session, store: BlobStore, study: Study) -> list[Entry]:
         .order_by(Instance.series_number, Instance.series_instance_uid)
         .order_by(Instance.instance_number, Instance.sop_instance_uid)
     ).all()
-    paths = {row.sop_instance_uid: store.path_for(row.sha256) for row in rows}
-    dicomdir, file_ids = build_dicomdir(study, paths)
+    file_ids = assign_file_ids(rows)
+    dicomdir = build_dicomdir(study, rows, file_ids)
     files = [
-        Entry(file_ids[row.sop_instance_uid], row.size_bytes, paths[row.sop_instance_uid])
+        Entry(file_ids[row.sop_instance_uid], row.size_bytes, store.path_for(row.sha256))
         for row in rows
     ]
     return [Entry("DICOMDIR", len(dicomdir), data=dicomdir), *files]
 
 
-def build_dicomdir(study: Study, paths: dict[str, Path]) -> tuple[bytes, dict[str, str]]:
-    """The DICOMDIR's bytes and each instance's file ID (`/`-separated), from headers only.
+def is_image(row: Instance) -> bool:
+    """Whether the instance gets an IMAGE directory record (its SOP class is an image's)."""
+    return UID(row.sop_class_uid).name.endswith("Image Storage")
 
-    An instance of a SOP class that has no directory record goes in the zip under
-    `OTHER/` without one (pydicom refuses it; so would a conformant DICOMDIR).
+
+def assign_file_ids(rows: Sequence[Instance]) -> dict[str, str]:
+    """ISO 9660 file IDs: PT000000/ST000000/SEnnnnnn/IMnnnnnn; OTHER/Fnnnnnnn if no record."""
+    series: dict[str, int] = {}
+    ids: dict[str, str] = {}
+    for row in rows:
+        if is_image(row):
+            number = series.setdefault(row.series_instance_uid, len(series))
+            ids[row.sop_instance_uid] = f"PT000000/ST000000/SE{number:06d}/IM{len(ids):06d}"
+    others = [row for row in rows if not is_image(row)]
+    for index, row in enumerate(others, start=1):
+        ids[row.sop_instance_uid] = f"OTHER/F{index:07d}"
+    return ids
+
+
+def build_dicomdir(study: Study, rows: Sequence[Instance], file_ids: dict[str, str]) -> bytes:
+    """The DICOMDIR (PS3.10 / PS3.3 F) of the study's images, from the database alone.
+
+    Records go depth first (PATIENT, STUDY, then each SERIES and its IMAGEs); their offsets
+    are the positions of their items, read back from a first encoding (the values are
+    fixed-size, so the second encoding has the same layout).
     """
-    file_set = FileSet()
-    file_set.ID = "ORTIF"
-    others: dict[str, str] = {}
-    for number, (uid, path) in enumerate(paths.items(), start=1):
-        header = dcmread(path, stop_before_pixels=True)
-        try:
-            file_set.add(complete_header(header, study, number))
-        except ValueError:
-            others[uid] = f"OTHER/F{len(others) + 1:07d}"
-    try:
-        with tempfile.TemporaryDirectory(prefix="ortif-dicomdir-") as scratch:
-            file_set.write(scratch)
-            data = (Path(scratch) / "DICOMDIR").read_bytes()
-        file_ids = {str(i.SOPInstanceUID): i.FileID.replace(os.sep, "/") for i in file_set}
-    finally:
-        close_file_set(file_set)
-    return data, {**file_ids, **others}
+    records = _records(study, [r for r in rows if is_image(r)], file_ids)
+    directory = _directory(records)
+    first = dcmread(io.BytesIO(_encode(directory)))
+    positions = [item.seq_item_tell for item in first.DirectoryRecordSequence]
+    _link(records, positions)
+    directory.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity = (
+        positions[0] if records else 0
+    )
+    directory.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity = (
+        positions[0] if records else 0
+    )
+    return _encode(directory)
 
 
-def close_file_set(file_set: FileSet) -> None:
-    """Remove the staging directory a FileSet keeps (pydicom has no public close)."""
-    file_set._stage["t"].cleanup()
+def _records(study: Study, images: Sequence[Instance], file_ids: dict[str, str]) -> list[_Record]:
+    patient = _record(
+        "PATIENT", PatientName=study.patient_name, PatientID=study.patient_id or "UNKNOWN"
+    )
+    day = study.study_date.strftime("%Y%m%d") if study.study_date else "19000101"
+    top = _record(
+        "STUDY",
+        StudyDate=day,
+        StudyTime=study.study_time or "000000",
+        StudyDescription=study.study_description or "",
+        StudyInstanceUID=study.study_instance_uid,
+        StudyID=(study.accession_number or "1")[:16],  # type 1 here, often absent: invented
+        AccessionNumber=study.accession_number or "",
+    )
+    records = [_Record(patient, None, 0), _Record(top, 0, 1)]
+    series_index: dict[str, int] = {}
+    for row in images:
+        if row.series_instance_uid not in series_index:
+            series_index[row.series_instance_uid] = len(records)
+            number = row.series_number if row.series_number is not None else len(series_index)
+            series = _record(
+                "SERIES",
+                Modality=row.modality or "OT",
+                SeriesInstanceUID=row.series_instance_uid,
+                SeriesNumber=number,
+            )
+            records.append(_Record(series, 1, 2))
+        records.append(
+            _Record(_image(row, file_ids, len(records)), series_index[row.series_instance_uid], 3)
+        )
+    return records
 
 
-def complete_header(header: Dataset, study: Study, number: int) -> Dataset:
-    """Type 1 values a directory record needs and an image may lack (as `dcmmkdir --invent`).
+def _image(row: Instance, file_ids: dict[str, str], position: int) -> Dataset:
+    return _record(
+        "IMAGE",
+        ReferencedFileID=file_ids[row.sop_instance_uid].split("/"),
+        ReferencedSOPClassUIDInFile=row.sop_class_uid,
+        ReferencedSOPInstanceUIDInFile=row.sop_instance_uid,
+        ReferencedTransferSyntaxUIDInFile=row.transfer_syntax_uid,
+        InstanceNumber=row.instance_number if row.instance_number is not None else position,
+    )
 
-    Only the record gets them; the file in the zip is the stored one, unchanged.
-    """
-    invented = {
-        "PatientID": study.patient_id or "UNKNOWN",
-        "StudyID": (study.accession_number or "1")[:16],
-        "StudyDate": study.study_date.strftime("%Y%m%d") if study.study_date else "19000101",
-        "StudyTime": study.study_time or "000000",
-        "SeriesNumber": 1,
-        "InstanceNumber": number,
-    }
-    for keyword, value in invented.items():
-        if keyword not in header or header[keyword].VM == 0:
-            setattr(header, keyword, value)
-    if "Modality" not in header or header["Modality"].VM == 0:
-        header.Modality = "OT"
-    return header
+
+@dataclass
+class _Record:
+    dataset: Dataset
+    parent: int | None
+    depth: int
+
+
+def _record(kind: str, **values: object) -> Dataset:
+    record = Dataset()
+    record.OffsetOfTheNextDirectoryRecord = 0
+    record.RecordInUseFlag = 0xFFFF
+    record.OffsetOfReferencedLowerLevelDirectoryEntity = 0
+    record.DirectoryRecordType = kind
+    record.SpecificCharacterSet = "ISO_IR 192"
+    for keyword, value in values.items():
+        setattr(record, keyword, value)
+    return record
+
+
+def _link(records: list[_Record], positions: list[int]) -> None:
+    """Next sibling and first child offsets, from the records' positions."""
+    last_child: dict[int | None, int] = {}
+    for index, record in enumerate(records):
+        previous = last_child.get(record.parent)
+        if previous is None and record.parent is not None:
+            records[record.parent].dataset.OffsetOfReferencedLowerLevelDirectoryEntity = positions[
+                index
+            ]
+        elif previous is not None:
+            records[previous].dataset.OffsetOfTheNextDirectoryRecord = positions[index]
+        last_child[record.parent] = index
+
+
+def _directory(records: list[_Record]) -> Dataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = MediaStorageDirectoryStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    directory = Dataset()
+    directory.file_meta = meta
+    directory.FileSetID = "ORTIF"
+    directory.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity = 0
+    directory.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity = 0
+    directory.FileSetConsistencyFlag = 0
+    directory.SpecificCharacterSet = "ISO_IR 192"
+    directory.DirectoryRecordSequence = [r.dataset for r in records]
+    return directory
+
+
+def _encode(directory: Dataset) -> bytes:
+    buffer = io.BytesIO()
+    directory.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
 
 
 def stream(files: list[Entry]) -> Iterator[bytes]:

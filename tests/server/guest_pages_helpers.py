@@ -13,7 +13,6 @@ import httpx
 from pydicom import dcmread
 from pydicom.fileset import FileSet
 
-from ortif_server.web.study_zip import close_file_set
 from tests.server.conftest import Server
 from tests.server.dicom_files import ct_bytes
 from tests.server.dossier_helpers import create_dossier, upload_document, upload_study
@@ -62,7 +61,7 @@ def dicomdir_instances(dicomdir: Path) -> list[tuple[Path, str]]:
     try:
         return [(Path(i.path), str(i.PatientID)) for i in file_set]
     finally:
-        close_file_set(file_set)
+        file_set._stage["t"].cleanup()  # its staging directory (pydicom has no public close)
 
 
 def browser(server: Server, language: str = "fr") -> httpx.Client:
