@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,14 @@ from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
 from ortif_server.cli_viewer import viewer_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
+
+
+class Language(str, Enum):
+    """Languages of the messages the platform sends (pages follow the browser)."""
+
+    fr = "fr"
+    en = "en"
+
 
 app = typer.Typer(
     help="The reference ortif platform server.",
@@ -67,6 +76,9 @@ def serve(
     forwarded_allow_ips: deploy.ForwardedOption = None,
     log_format: deploy.LogFormatOption = deploy.LogFormat.text,
     graceful_timeout: deploy.GracefulOption = 120,
+    language: Annotated[
+        Language, typer.Option(help="Language of the invitation messages sent.")
+    ] = Language.fr,
 ) -> None:
     """Serve the platform API and DICOMweb until interrupted (SIGTERM or Ctrl-C: running
     requests finish first)."""
@@ -84,6 +96,7 @@ def serve(
         lockout=timedelta(minutes=lockout_minutes),
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
+        language=language.value,
     )
     running = deploy.deployment(
         settings,
