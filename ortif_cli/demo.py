@@ -10,6 +10,8 @@ opens the images in the platform's viewer (OHIF) before acknowledging.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -45,6 +47,11 @@ if TYPE_CHECKING:
 Say = Callable[[str], None]
 View = Callable[[str], None]
 """Given the expert's one-time viewer link while the platform is up (opens it, waits)."""
+GuestWait = Callable[[str, str], None]
+"""Shows a guest's link and access code and returns when the person has tried them."""
+GUEST_EMAIL = "chloe.noel@cabinet.example"
+LINK = re.compile(r"https?://\S+/guest/[A-Za-z0-9_-]+")
+CODE = re.compile(r"code[^:\n]*:\s*([A-Z0-9]{8})\b")
 PATIENT = Patient("LEFÈVRE", "PID-0001", "Hélène", date(1970, 2, 14), "F")
 
 
@@ -76,6 +83,7 @@ def run_demo(
     say: Say,
     observer: TransferObserver | None = None,
     view: View | None = None,
+    guest: GuestWait | None = None,
     *,
     psc: bool = False,
     psc_provider: Path | None = None,
@@ -83,8 +91,12 @@ def run_demo(
     """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both.
 
     With `view`, the platform serves the viewer (installed in `workdir` with npm the first
-    time) and the expert's link to it is given to `view` before the acknowledgement. With
-    `psc`, the sign-ins go through a local Pro Santé Connect provider (Node.js)."""
+    time) and the expert's link to it is given to `view` before the acknowledgement.
+    With `guest`, a guest is invited once the dossier is sent, and `guest` gets the link
+    and the code (the platform's messages, kept in `workdir`/outbox) before the expert
+    acknowledges: a person can try the guest's pages in a browser meanwhile. With `psc`,
+    the sign-ins go through a local Pro Santé Connect provider (Node.js).
+    """
     if psc:
         from ortif_cli.psc_provider import provider_dir
 
@@ -101,7 +113,8 @@ def run_demo(
         columns=256,
     )
     with ExitStack() as stack:
-        server = stack.enter_context(LocalServer(workdir / "platform"))
+        outbox = ("--outbox", str(workdir / "outbox")) if guest else ()
+        server = stack.enter_context(LocalServer(workdir / "platform", serve_args=outbox))
         server.init()
         for account in (requester, expert):
             server.add_user(account)
@@ -122,6 +135,8 @@ def run_demo(
         node = PacsNode("demo-pacs", "127.0.0.1", pacs.port, pacs.ae_title)
         source = ExamSource("pacs", study.study_instance_uid, node=node)
         dossier_id, count = _send(connect, requester, expert, source, say, observer)
+        if guest is not None:
+            _invite_guest(connect, requester, dossier_id, workdir / "outbox", guest)
         inbox = workdir / "inbox"
         received = _acknowledge(connect, expert, dossier_id, (inbox, view), say)
         status = _check_closed(connect, requester, dossier_id, say)
@@ -193,6 +208,22 @@ def _send(
         f"and sent it ({dossier.status})."
     )
     return dossier.id, count
+
+
+def _invite_guest(
+    connect: Connect, requester: Account, dossier_id: int, outbox: Path, guest: GuestWait
+) -> None:
+    """Invite a guest as the requester; hand its link and code (from the outbox) to `guest`."""
+    contact = {"last_name": "NOËL", "first_name": "Chloé", "email": GUEST_EMAIL}
+    with connect(requester) as client:
+        client.invite(dossier_id, contact)
+    texts = "\n".join(
+        json.loads(path.read_text("utf-8"))["text"] for path in sorted(outbox.glob("*.json"))
+    )
+    link, code = LINK.search(texts), CODE.search(texts)
+    if link is None or code is None:
+        raise RuleError("The local platform sent no guest link and code.")
+    guest(link.group(0), code.group(1))
 
 
 def _uploader(resolved: ResolvedSource) -> ExamUploader:

@@ -35,7 +35,7 @@ from ortif_server.routes import (
 )
 from ortif_server.store import BlobStore
 from ortif_server.wakeups import Wakeups, listen_dsn
-from ortif_server.web import viewer
+from ortif_server.web import pages, viewer
 
 API_PREFIX = "/api/v1"
 
@@ -86,6 +86,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(viewer.router)
     app.include_router(health.probes)
+    pages.install(app)
     return app
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,14 @@ from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
 from ortif_server.cli_viewer import viewer_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
+
+
+class Language(str, Enum):
+    """Languages of the messages the platform sends (pages follow the browser)."""
+
+    fr = "fr"
+    en = "en"
+
 
 app = typer.Typer(
     help="The reference ortif platform server.",
@@ -68,6 +77,9 @@ def serve(
     forwarded_allow_ips: deploy.ForwardedOption = None,
     log_format: deploy.LogFormatOption = deploy.LogFormat.text,
     graceful_timeout: deploy.GracefulOption = 120,
+    language: Annotated[
+        Language, typer.Option(help="Language of the invitation messages sent.")
+    ] = Language.fr,
     # Pro Santé Connect: every option in one block, built by cli_psc.psc_settings
     psc_issuer: cli_psc.IssuerOption = None,
     psc_client_id: cli_psc.ClientIdOption = None,
@@ -92,6 +104,7 @@ def serve(
         lockout=timedelta(minutes=lockout_minutes),
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
+        language=language.value,
         psc=cli_psc.psc_settings(
             delivery.public_url or "",
             psc_issuer,

@@ -65,6 +65,8 @@ class ServerSettings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     database_connections: int | None = None
     """The most connections one server process opens (its pool); None: the default."""
+    language: str = "fr"
+    """Language of the messages the platform sends (invitations): `fr` or `en`."""
     psc: PscSettings | None = None
 
     @property
