@@ -11,24 +11,26 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
+from rich.text import Text
 
 from ortif_cli import recipients
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Community, CorrespondentRef, Patient
 from ortif_cli.cli.context import AppContext, missing
-from ortif_cli.dates import parse_date
+from ortif_cli.dates import format_date, parse_date
 from ortif_cli.dossiers import DossierRequest, visibility_community
-from ortif_cli.errors import UsageError
+from ortif_cli.errors import ConnectionFailure, IdentityMismatch, NotFoundError, UsageError
 from ortif_cli.exam_sources import (
     ExamChoice,
+    StudySelection,
+    disk_selection,
     find_studies,
     folder_studies,
+    found_selection,
     from_exam,
-    matches_uploader,
-    studies_uploader,
 )
 from ortif_cli.i18n import _
 from ortif_cli.patients import SEXES, PatientFlags, from_flags
@@ -103,23 +105,28 @@ def _community(client: PlatformClient, flags: CreateFlags) -> Community | None:
 
 
 class _Wizard:
+    who: Patient
+    """The dossier's patient, once given; corrected if an exam shows a mistake."""
+
     def __init__(
         self, app_: AppContext, client: PlatformClient, flags: CreateFlags, exam: ExamChoice | None
     ) -> None:
         self.app_, self.client, self.flags, self.exam = app_, client, flags, exam
         self.say = app_.output.err.print
+        self.draft_only = False
+        """Set when, after a problem with an exam, the person keeps the dossier as a draft."""
 
     def run(self) -> DossierRequest:
         visibility, community = self.visibility()
         correspondents = self.correspondents()
-        patient = self.patient()
+        self.who = self.patient()
         comment = self.flags.comment
         if comment is None:
             comment = prompts.ask_text(_("Comment [Commentaire] (optional):")) or None
-        sources, dirs = self.exams(patient)
+        sources, dirs = self.exams()
         attachments = self.flags.attachments or self.documents()
         request = DossierRequest(
-            correspondents, patient, visibility, community, comment, dirs, attachments, sources
+            correspondents, self.who, visibility, community, comment, dirs, attachments, sources
         )
         return self.confirm(request)
 
@@ -216,55 +223,131 @@ class _Wizard:
                 return chosen
 
     def new_patient(self, flags: PatientFlags) -> Patient:
-        last = prompts.ask_text(
-            _("Last name [Nom] (required):"), default=flags.name or "", validate=_required
-        )
-        first = prompts.ask_text(_("First name [Prénom]:"), default=flags.first_name or "")
-        born = prompts.ask_text(
-            _("Birth date [Né(e) le] (dd/mm/yyyy, optional):"),
-            default=flags.birth_date or "",
-            validate=_date_or_empty,
-        )
-        sex = flags.sex or prompts.select(
-            _("Sex [Sexe]:"),
-            [(_("unknown"), ""), *((s, s) for s in SEXES)],
-        )
-        identifier = prompts.ask_text(
-            _("Identifier [Identifiant] (required):"), default=flags.id or "", validate=_required
-        )
-        typed = PatientFlags(last, first or None, born or None, sex or None, identifier)
+        typed = self.ask_identity(flags, with_sex=True)
         return from_flags(_merge(flags, typed))
 
-    # exams and documents ----------------------------------------------------------
-    def exams(self, patient: Patient) -> tuple[list[ExamUploader], list[Path]]:
-        sources: list[ExamUploader] = [self.exam.upload] if self.exam else []
-        if self.flags.exam_dirs or self.exam:
-            return sources, self.flags.exam_dirs
-        while True:
-            kind = prompts.select(
-                _("Add a DICOM exam? [Examens DICOM]"),
-                [
-                    (_("No more exams"), ""),
-                    (_("From a folder or CD [À partir d'un répertoire]"), "dir"),
-                    (_("From a PACS [À partir du PACS]"), "pacs"),
-                    (_("From the platform's store [À partir du serveur local]"), "local"),
-                ],
-            )
-            if not kind:
-                return sources, []
-            if kind == "dir":
-                sources += self.folder_exams()
-            else:
-                sources += self.searched_exams(patient, kind == "pacs")
+    def correct_patient(self) -> Patient:
+        """The patient's identity typed again over what was given; the rest is kept."""
+        now = self.who
+        given = PatientFlags(
+            now.last_name, now.first_name, format_date(now.birth_date) or None, now.sex,
+            now.identifier,
+        )  # fmt: skip
+        typed = self.ask_identity(given, with_sex=False)
+        born = parse_date(typed.birth_date, "date") if typed.birth_date else None
+        return replace(
+            now,
+            id=None,
+            last_name=typed.name or now.last_name,
+            first_name=typed.first_name,
+            birth_date=born,
+            identifier=typed.id or now.identifier,
+        )
 
-    def folder_exams(self) -> list[ExamUploader]:
+    def ask_identity(self, given: PatientFlags, *, with_sex: bool) -> PatientFlags:
+        """Last name, first name, birth date, (sex,) identifier, with `given` as defaults."""
+        last = prompts.ask_text(
+            _("Last name [Nom] (required):"), default=given.name or "", validate=_required
+        )
+        first = prompts.ask_text(_("First name [Prénom]:"), default=given.first_name or "")
+        born = prompts.ask_text(
+            _("Birth date [Né(e) le] (dd/mm/yyyy, optional):"),
+            default=given.birth_date or "",
+            validate=_date_or_empty,
+        )
+        sex = given.sex
+        if not sex and with_sex:
+            sex = prompts.select(_("Sex [Sexe]:"), [(_("unknown"), ""), *((s, s) for s in SEXES)])
+        identifier = prompts.ask_text(
+            _("Identifier [Identifiant] (required):"), default=given.id or "", validate=_required
+        )
+        return PatientFlags(last, first or None, born or None, sex or None, identifier)
+
+    # exams and documents ----------------------------------------------------------
+    def exams(self) -> tuple[list[ExamUploader], list[Path]]:
+        """The exams, one source at a time; a problem brings the person back here."""
+        if self.flags.exam_dirs or self.exam:
+            return [self.exam.upload] if self.exam else [], self.flags.exam_dirs
+        chosen: list[StudySelection] = []
+        while not self.draft_only and (kind := self.exam_kind()):
+            try:
+                picked = self.choose_studies(kind)
+            except (NotFoundError, ConnectionFailure, UsageError) as problem:
+                self.tell(problem.message, problem.hint)
+                self.way_back()
+                continue
+            if picked:
+                chosen = self.keep_matching([*chosen, picked])
+        return [s.upload for s in chosen], []
+
+    def exam_kind(self) -> str:
+        return prompts.select(
+            _("Add a DICOM exam? [Examens DICOM]"),
+            [
+                (_("No more exams"), ""),
+                (_("From a folder or CD [À partir d'un répertoire]"), "dir"),
+                (_("From a PACS [À partir du PACS]"), "pacs"),
+                (_("From the platform's store [À partir du serveur local]"), "local"),
+            ],
+        )
+
+    def choose_studies(self, kind: str) -> StudySelection | None:
+        """The studies ticked from one exam source; None when none is ticked."""
+        if kind == "dir":
+            return self.folder_exams()
+        return self.searched_exams(on_pacs=kind == "pacs")
+
+    def keep_matching(self, selections: list[StudySelection]) -> list[StudySelection]:
+        """`selections` once each is the patient's; each mismatch shown, then the way back."""
+        while (failing := self.mismatch(selections)) is not None:
+            selection, problem = failing
+            self.tell(problem.message)
+            if self.way_back() != "patient":
+                selections = [s for s in selections if s is not selection]
+        return selections
+
+    def mismatch(
+        self, selections: list[StudySelection]
+    ) -> tuple[StudySelection, IdentityMismatch] | None:
+        for selection in selections:
+            try:
+                selection.check(self.who)
+            except IdentityMismatch as problem:
+                return selection, problem
+        return None
+
+    def way_back(self) -> str:
+        """After a problem with an exam: another exam, the patient corrected, draft, or cancel."""
+        choice = prompts.select(
+            _("What now?"),
+            [
+                (_("Choose another exam"), "exam"),
+                (_("Correct the patient"), "patient"),
+                (_("Keep the dossier as a draft, without this exam"), "draft"),
+                (_("Cancel [Annuler]"), "cancel"),
+            ],
+        )
+        if choice == "cancel":
+            self.cancel()
+        elif choice == "patient":
+            self.who = self.correct_patient()
+        elif choice == "draft":
+            self.draft_only = True
+        return choice
+
+    def tell(self, message: str, hint: str | None = None) -> None:
+        self.say(Text(message))
+        if hint:
+            self.say(Text(hint))
+
+    def folder_exams(self) -> StudySelection | None:
         folder = Path(prompts.ask_path(_("Folder:"), validate=_folder)).expanduser()
         studies = folder_studies(folder)
         choices = [(render.study_line(s), s) for s in studies]
         ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
-        return [studies_uploader(ticked)] if ticked else []
+        return disk_selection(ticked) if ticked else None
 
-    def searched_exams(self, patient: Patient, on_pacs: bool) -> list[ExamUploader]:
+    def searched_exams(self, *, on_pacs: bool) -> StudySelection | None:
         """Search a PACS or the platform with the kit's filters, then tick studies."""
         from ortif_cli.pacs_nodes import list_nodes
 
@@ -272,16 +355,14 @@ class _Wizard:
         if on_pacs:
             nodes = list_nodes(self.app_.profile)
             if not nodes:
-                self.say(_("No PACS node yet: add one with `ortif pacs add`."))
-                return []
+                raise NotFoundError(_("No PACS node yet: add one with `ortif pacs add`."))
             node = prompts.select(_("Which PACS?"), [(n.name, n) for n in nodes])
-        matches = find_studies(self.client, node, self.study_query(patient))
+        matches = find_studies(self.client, node, self.study_query(self.who))
         if not matches:
-            self.say(_("No study matches."))
-            return []
+            raise NotFoundError(_("No study matches."))
         choices = [(render.study_match_line(m), m) for m in matches]
         ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
-        return [matches_uploader(node, ticked)] if ticked else []
+        return found_selection(node, ticked) if ticked else None
 
     def study_query(self, patient: Patient) -> StudyQuery:
         from ortif_cli.dicom.query import StudyQuery, parse_date_range
@@ -315,6 +396,8 @@ class _Wizard:
     # summary -------------------------------------------------------------------------
     def confirm(self, request: DossierRequest) -> DossierRequest:
         render.request_summary(self.app_.output, request)
+        if self.draft_only:
+            return _with_send(request, False)
         if self.flags.send or self.flags.draft:
             return _with_send(request, self.flags.send)
         choice = prompts.select(
@@ -326,9 +409,12 @@ class _Wizard:
             ],
         )
         if choice == "cancel":
-            self.say(_("Cancelled: nothing was created."))
-            raise typer.Exit(EXIT_CANCELLED)
+            self.cancel()
         return _with_send(request, choice == "send")
+
+    def cancel(self) -> NoReturn:
+        self.say(_("Cancelled: nothing was created."))
+        raise typer.Exit(EXIT_CANCELLED)
 
 
 def _with_send(request: DossierRequest, send: bool) -> DossierRequest:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ortif_cli.dates import format_date, format_time
 from ortif_cli.dicom.sample import write_sample_study
 from ortif_cli.i18n import LOCALE_DIR, current_language
 from ortif_cli.localserver import free_port
-from ortif_cli.ui.dates import format_date, format_time
 from tests.conftest import REQUESTER, Ortif
 
 LOCALE_VARS = ("ORTIF_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
