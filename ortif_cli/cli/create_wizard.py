@@ -344,7 +344,7 @@ class _Wizard:
         folder = Path(prompts.ask_path(_("Folder:"), validate=_folder)).expanduser()
         studies = folder_studies(folder)
         choices = [(render.study_line(s), s) for s in studies]
-        ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
+        ticked = prompts.checkbox(_("Which studies?"), choices)
         return disk_selection(ticked) if ticked else None
 
     def searched_exams(self, *, on_pacs: bool) -> StudySelection | None:
@@ -361,7 +361,7 @@ class _Wizard:
         if not matches:
             raise NotFoundError(_("No study matches."))
         choices = [(render.study_match_line(m), m) for m in matches]
-        ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
+        ticked = prompts.checkbox(_("Which studies?"), choices)
         return found_selection(node, ticked) if ticked else None
 
     def study_query(self, patient: Patient) -> StudyQuery:

@@ -107,9 +107,15 @@ def checkbox(question: str, choices: Sequence[tuple[str, T]], *, search: bool = 
     """Any number of `choices`, ticked with the space bar."""
     options = [questionary.Choice(label, value=index) for index, (label, _) in enumerate(choices)]
     how = (
-        _("(Use arrow keys to move, <space> to tick, <ctrl-a> to tick all, type to filter)")
+        _(
+            "(Use arrow keys to move, <space> to tick, <ctrl-a> to tick all, type to filter, "
+            "<enter> to confirm)"
+        )
         if search
-        else _("(Use arrow keys to move, <space> to tick, <a> to tick all, <i> to invert)")
+        else _(
+            "(Use arrow keys to move, <space> to tick, <a> to tick all, <i> to invert, "
+            "<enter> to confirm)"
+        )
     )
     ticked: list[int] = questionary.checkbox(
         question,
@@ -120,5 +126,7 @@ def checkbox(question: str, choices: Sequence[tuple[str, T]], *, search: bool = 
         erase_when_done=True,
     ).unsafe_ask()
     n = len(ticked)
-    _answered(question, ngettext("{n} ticked", "{n} ticked", n).format(n=n) if n else _("nothing ticked"))
+    _answered(
+        question, ngettext("{n} ticked", "{n} ticked", n).format(n=n) if n else _("nothing ticked")
+    )
     return [choices[index][1] for index in ticked]
