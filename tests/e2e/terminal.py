@@ -17,8 +17,7 @@ from collections.abc import Mapping
 
 import pexpect
 
-PATIENCE = 180.0
-"""Seconds a test waits for a process to show something before it fails."""
+from tests.conftest import PATIENCE
 
 DOWN, ENTER, CTRL_C, CTRL_U = "\x1b[B", "\r", "\x03", "\x15"
 CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from ortif_cli.dicom.sample import write_sample_study
@@ -23,7 +24,11 @@ QUESTIONARY_ENGLISH = re.compile(
 """questionary's own English words: its instructions and its printed answers."""
 
 
-def create(platform: FlowPlatform, language: str, *flags: str):  # type: ignore[no-untyped-def]
+ANSWERED = ("--to", "CHU Lyon/Neuroradiologie", "--visibility", "me", "--comment", "")
+"""Flags for the questions before the exams, so that a test starts at the exam choice."""
+
+
+def create(platform: FlowPlatform, language: str, *flags: str) -> pexpect.spawn:
     server = ("--server", platform.url, "--profile", REQUESTER.username)
     return spawn_ortif(*server, "dossier", "create", *flags, language=language)
 
@@ -89,9 +94,9 @@ def test_in_french_an_empty_folder_then_a_mistyped_birth_date_are_corrected(
     (tmp_path / "vide").mkdir()
     study = write_sample_study(tmp_path / "cd", patient_name="PETIT^Noé",
                                patient_id="PID-NOE", birth_date="20010907")  # fmt: skip
-    child = create(flow_platform, "fr", "--to", "CHU Lyon/Neuroradiologie", "--visibility",
-                   "me", "--comment", "", "--patient-name", "Petit", "--patient-first-name",
-                   "Noé", "--patient-id", "PID-NOE", "--patient-birth-date", "07/09/2010")  # fmt: skip
+    patient = ("--patient-name", "Petit", "--patient-first-name", "Noé",
+               "--patient-id", "PID-NOE", "--patient-birth-date", "07/09/2010")  # fmt: skip
+    child = create(flow_platform, "fr", *ANSWERED, *patient)
     child.expect_exact("Patient : Petit Noé (PID-NOE, né(e) le 07/09/2010)")
     answer(child, "Ajouter un examen DICOM ?", DOWN, ENTER)
     answer(child, "Répertoire :", str(tmp_path / "vide"), ENTER)
@@ -127,9 +132,9 @@ def test_in_english_the_table_then_keep_the_dossier_as_a_draft(
 ) -> None:
     write_sample_study(tmp_path / "cd", patient_name="MOREAU^Luc",
                        patient_id="PID-MOR", birth_date="19550312")  # fmt: skip
-    child = create(flow_platform, "en", "--to", "CHU Lyon/Neuroradiologie", "--visibility",
-                   "me", "--comment", "", "--send", "--patient-name", "Bernard",
-                   "--patient-id", "PID-BER", "--patient-birth-date", "12/03/1956")  # fmt: skip
+    patient = ("--patient-name", "Bernard", "--patient-id", "PID-BER",
+               "--patient-birth-date", "12/03/1956")  # fmt: skip
+    child = create(flow_platform, "en", *ANSWERED, "--send", *patient)
     answer(child, "Add a DICOM exam?")
     answer(child, "(Use arrow keys)", DOWN, ENTER)
     answer(child, "Folder:", str(tmp_path / "cd"), ENTER)

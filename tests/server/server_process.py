@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from ortif_server.config import ServerSettings
+from tests.conftest import PATIENCE
 from tests.server.conftest import REPO, _free_port, _seed, _wait_ready, password
 
 
@@ -45,12 +46,12 @@ class ServerProcess:
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=PATIENCE)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=PATIENCE)
 
     def token(self, username: str = "alice") -> str:
         credentials = {"username": username, "password": password(username)}
