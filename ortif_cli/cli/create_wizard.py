@@ -4,6 +4,8 @@ Visibility [Expéditeur], correspondents [Correspondants: établissement -> comm
 correspondant], patient [Patient, or la loupe], comment [Commentaire], exams [Examens
 DICOM], documents [Documents joints], then the summary and Send / Keep as draft / Cancel.
 Nothing is created before the last choice, so Ctrl-C anywhere leaves nothing behind.
+The patient's prompts are in `create_patient`, the exam step (and the way back to it
+after a mistake) in `create_exams`.
 """
 
 from __future__ import annotations
@@ -11,36 +13,26 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
-
-import typer
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ortif_cli import recipients
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Community, CorrespondentRef, Patient
 from ortif_cli.cli.context import AppContext, missing
-from ortif_cli.dates import format_date, parse_date
+from ortif_cli.cli.create_exams import ExamStep, cancel
+from ortif_cli.cli.create_patient import ask_identity
 from ortif_cli.dossiers import DossierRequest, visibility_community
-from ortif_cli.errors import ConnectionFailure, IdentityMismatch, NotFoundError, UsageError
+from ortif_cli.errors import UsageError
 from ortif_cli.exam_sources import (
     ExamChoice,
-    StudySelection,
-    disk_selection,
-    find_studies,
-    folder_studies,
-    found_selection,
     from_exam,
 )
 from ortif_cli.i18n import _
-from ortif_cli.patients import SEXES, PatientFlags, from_flags
+from ortif_cli.patients import PatientFlags, from_flags
 from ortif_cli.ui import prompts, render
 
 if TYPE_CHECKING:
-    from ortif_cli.dicom.query import StudyQuery
     from ortif_cli.dossiers import ExamUploader
-
-EXIT_CANCELLED = 130
 
 
 @dataclass
@@ -223,164 +215,17 @@ class _Wizard:
                 return chosen
 
     def new_patient(self, flags: PatientFlags) -> Patient:
-        typed = self.ask_identity(flags, with_sex=True)
+        typed = ask_identity(flags, with_sex=True)
         return from_flags(_merge(flags, typed))
-
-    def correct_patient(self) -> Patient:
-        """The patient's identity typed again over what was given; the rest is kept."""
-        now = self.who
-        given = PatientFlags(
-            now.last_name, now.first_name, format_date(now.birth_date) or None, now.sex,
-            now.identifier,
-        )  # fmt: skip
-        typed = self.ask_identity(given, with_sex=False)
-        born = parse_date(typed.birth_date, "date") if typed.birth_date else None
-        return replace(
-            now,
-            id=None,
-            last_name=typed.name or now.last_name,
-            first_name=typed.first_name,
-            birth_date=born,
-            identifier=typed.id or now.identifier,
-        )
-
-    def ask_identity(self, given: PatientFlags, *, with_sex: bool) -> PatientFlags:
-        """Last name, first name, birth date, (sex,) identifier, with `given` as defaults."""
-        last = prompts.ask_text(
-            _("Last name [Nom] (required):"), default=given.name or "", validate=_required
-        )
-        first = prompts.ask_text(_("First name [Prénom]:"), default=given.first_name or "")
-        born = prompts.ask_text(
-            _("Birth date [Né(e) le] (dd/mm/yyyy, optional):"),
-            default=given.birth_date or "",
-            validate=_date_or_empty,
-        )
-        sex = given.sex
-        if not sex and with_sex:
-            sex = prompts.select(_("Sex [Sexe]:"), [(_("unknown"), ""), *((s, s) for s in SEXES)])
-        identifier = prompts.ask_text(
-            _("Identifier [Identifiant] (required):"), default=given.id or "", validate=_required
-        )
-        return PatientFlags(last, first or None, born or None, sex or None, identifier)
 
     # exams and documents ----------------------------------------------------------
     def exams(self) -> tuple[list[ExamUploader], list[Path]]:
-        """The exams, one source at a time; a problem brings the person back here."""
         if self.flags.exam_dirs or self.exam:
             return [self.exam.upload] if self.exam else [], self.flags.exam_dirs
-        chosen: list[StudySelection] = []
-        while not self.draft_only and (kind := self.exam_kind()):
-            try:
-                picked = self.choose_studies(kind)
-            except (NotFoundError, ConnectionFailure, UsageError) as problem:
-                self.tell(problem.message, problem.hint)
-                self.way_back()
-                continue
-            if picked:
-                chosen = self.keep_matching([*chosen, picked])
-        return [s.upload for s in chosen], []
-
-    def exam_kind(self) -> str:
-        return prompts.select(
-            _("Add a DICOM exam? [Examens DICOM]"),
-            [
-                (_("No more exams"), ""),
-                (_("From a folder or CD [À partir d'un répertoire]"), "dir"),
-                (_("From a PACS [À partir du PACS]"), "pacs"),
-                (_("From the platform's store [À partir du serveur local]"), "local"),
-            ],
-        )
-
-    def choose_studies(self, kind: str) -> StudySelection | None:
-        """The studies ticked from one exam source; None when none is ticked."""
-        if kind == "dir":
-            return self.folder_exams()
-        return self.searched_exams(on_pacs=kind == "pacs")
-
-    def keep_matching(self, selections: list[StudySelection]) -> list[StudySelection]:
-        """`selections` once each is the patient's; each mismatch shown, then the way back."""
-        while (failing := self.mismatch(selections)) is not None:
-            selection, problem = failing
-            self.tell(problem.message)
-            if self.way_back() != "patient":
-                selections = [s for s in selections if s is not selection]
-        return selections
-
-    def mismatch(
-        self, selections: list[StudySelection]
-    ) -> tuple[StudySelection, IdentityMismatch] | None:
-        for selection in selections:
-            try:
-                selection.check(self.who)
-            except IdentityMismatch as problem:
-                return selection, problem
-        return None
-
-    def way_back(self) -> str:
-        """After a problem with an exam: another exam, the patient corrected, draft, or cancel."""
-        choice = prompts.select(
-            _("What now?"),
-            [
-                (_("Choose another exam"), "exam"),
-                (_("Correct the patient"), "patient"),
-                (_("Keep the dossier as a draft, without this exam"), "draft"),
-                (_("Cancel [Annuler]"), "cancel"),
-            ],
-        )
-        if choice == "cancel":
-            self.cancel()
-        elif choice == "patient":
-            self.who = self.correct_patient()
-        elif choice == "draft":
-            self.draft_only = True
-        return choice
-
-    def tell(self, message: str, hint: str | None = None) -> None:
-        self.say(Text(message))
-        if hint:
-            self.say(Text(hint))
-
-    def folder_exams(self) -> StudySelection | None:
-        folder = Path(prompts.ask_path(_("Folder:"), validate=_folder)).expanduser()
-        studies = folder_studies(folder)
-        choices = [(render.study_line(s), s) for s in studies]
-        ticked = prompts.checkbox(_("Which studies?"), choices)
-        return disk_selection(ticked) if ticked else None
-
-    def searched_exams(self, *, on_pacs: bool) -> StudySelection | None:
-        """Search a PACS or the platform with the kit's filters, then tick studies."""
-        from ortif_cli.pacs_nodes import list_nodes
-
-        node = None
-        if on_pacs:
-            nodes = list_nodes(self.app_.profile)
-            if not nodes:
-                raise NotFoundError(_("No PACS node yet: add one with `ortif pacs add`."))
-            node = prompts.select(_("Which PACS?"), [(n.name, n) for n in nodes])
-        matches = find_studies(self.client, node, self.study_query(self.who))
-        if not matches:
-            raise NotFoundError(_("No study matches."))
-        choices = [(render.study_match_line(m), m) for m in matches]
-        ticked = prompts.checkbox(_("Which studies?"), choices)
-        return found_selection(node, ticked) if ticked else None
-
-    def study_query(self, patient: Patient) -> StudyQuery:
-        from ortif_cli.dicom.query import StudyQuery, parse_date_range
-
-        # DICOM writes family names in capitals, and most PACS match names case-sensitively
-        default = patient.last_name.upper()
-        name = prompts.ask_text(_("Patient name [Nom du patient]:"), default=default)
-        pid = prompts.ask_text(_("Identifier [Identifiant]:"), default=patient.identifier)
-        day = prompts.ask_text(_("Exam date [Date de l'examen] (dd/mm/yyyy, optional):"))
-        modality = prompts.ask_text(_("Modality [Modalité] (optional):"))
-        accession = prompts.ask_text(_("Appointment number [N° de RDV] (optional):"))
-        return StudyQuery(
-            patient_name=name or None,
-            patient_id=pid or None,
-            study_date=parse_date_range(day, "date") if day else None,
-            modality=modality or None,
-            accession_number=accession or None,
-        )
+        step = ExamStep(self.app_, self.client, self.who)
+        sources = step.run()
+        self.who, self.draft_only = step.who, step.draft_only
+        return sources, []
 
     def documents(self) -> list[Path]:
         paths: list[Path] = []
@@ -409,12 +254,8 @@ class _Wizard:
             ],
         )
         if choice == "cancel":
-            self.cancel()
+            cancel(self.say)
         return _with_send(request, choice == "send")
-
-    def cancel(self) -> NoReturn:
-        self.say(_("Cancelled: nothing was created."))
-        raise typer.Exit(EXIT_CANCELLED)
 
 
 def _with_send(request: DossierRequest, send: bool) -> DossierRequest:
@@ -430,24 +271,6 @@ def _merge(flags: PatientFlags, typed: PatientFlags) -> PatientFlags:
         sex=typed.sex,
         id=typed.id,
     )
-
-
-def _required(text: str) -> bool | str:
-    return bool(text.strip()) or _("This is required.")
-
-
-def _date_or_empty(text: str) -> bool | str:
-    if not text.strip():
-        return True
-    try:
-        parse_date(text, "date")
-    except UsageError:
-        return _("Write the date as dd/mm/yyyy or yyyy-mm-dd.")
-    return True
-
-
-def _folder(text: str) -> bool | str:
-    return Path(text).expanduser().is_dir() or _("No folder there.")
 
 
 def _file_or_empty(text: str) -> bool | str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -99,6 +100,9 @@ def test_identity_mismatch_in_french(
     assert result.exit_code == 6, result.stderr
     assert "ortif: error: L'étude " in result.stderr
     assert "ne concerne pas le patient de ce télédossier" in result.stderr
+    assert re.search(r"Télédossier\s+Étude", result.stderr), result.stderr
+    assert re.search(r"Nom\s+LEFÈVRE\s+≠ MARTIN", result.stderr), result.stderr
+    assert re.search(r"Né\(e\) le\s+14/02/1970\s+14/02/1970", result.stderr), result.stderr
     assert (
         "hint: Vérifiez que vous avez choisi le bon examen et le bon télédossier" in result.stderr
     )
