@@ -169,7 +169,7 @@ def test_watch_prints_new_notifications_until_ctrl_c(
     assert finish(child) == 0
 
 
-def test_create_ticks_a_study_found_on_the_pacs(
+def test_create_ticks_a_study_found_on_the_pacs_after_a_search_that_finds_nothing(
     flows: object, flow_platform: FlowPlatform, tmp_path: Path
 ) -> None:
     from tests.dicom_factory import QueryRetrieveSCP
@@ -183,6 +183,13 @@ def test_create_ticks_a_study_found_on_the_pacs(
         child = spawn(flow_platform, REQUESTER.username, "dossier", "create", "--send",
                       "--to", "CHU Lyon/Neuroradiologie", "--visibility", "me", "--comment", "",
                       "--patient-name", "Petit", "--patient-id", "PID-QRT")  # fmt: skip
+        answer(child, "Add a DICOM exam?", DOWN, DOWN, ENTER)
+        answer(child, "Which PACS?", ENTER)
+        answer(child, "Patient name", CTRL_U, "NOBODY", ENTER)  # a search that finds nothing
+        for question in ("Identifier", "Exam date", "Modality", "Appointment"):
+            answer(child, question, ENTER)
+        child.expect_exact("No study matches.")
+        answer(child, "What now?", ENTER)  # choose another exam: back to the exam choice
         answer(child, "Add a DICOM exam?", DOWN, DOWN, ENTER)
         answer(child, "Which PACS?", ENTER)
         for question in ("Patient name", "Identifier", "Exam date", "Modality", "Appointment"):

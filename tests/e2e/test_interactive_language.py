@@ -10,10 +10,10 @@ import pexpect
 import pytest
 
 from ortif_cli.dicom.sample import write_sample_study
-from tests.conftest import REQUESTER
+from tests.conftest import EXPERT, REQUESTER
 from tests.e2e.conftest import FlowPlatform
 from tests.e2e.terminal import CTRL_U, DOWN, ENTER, answer, finish, screen, spawn_ortif
-from tests.e2e.test_flows import ok
+from tests.e2e.test_flows import new_dossier, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -154,3 +154,19 @@ def test_in_english_the_table_then_keep_the_dossier_as_a_draft(
     dossier = ok(flows, REQUESTER, "dossier", "show", dossier_id)  # type: ignore[arg-type]
     assert dossier["status"] == "draft"
     assert dossier["steps"][0]["exams"] == []
+
+
+def test_ack_in_french_takes_o_for_oui(
+    flows: object, flow_platform: FlowPlatform, tmp_path: Path
+) -> None:
+    dossier = new_dossier(flows, tmp_path, "PID-ACK-FR", "--send")  # type: ignore[arg-type]
+    server = ("--server", flow_platform.url, "--profile", EXPERT.username)
+    child = spawn_ortif(*server, "ack", str(dossier["id"]), language="fr")
+    child.expect_exact("PID-ACK-FR-compte-rendu.pdf")
+    answer(child, "Accuser réception ? Cela clôt le télédossier. [OK]")
+    answer(child, "(o/N)", "o")
+    child.expect_exact(f"Accusé de réception du télédossier {dossier['id']} envoyé")
+    assert finish(child) == 0
+    assert "Cela clôt le télédossier. [OK] Oui" in screen(child)
+    assert not QUESTIONARY_ENGLISH.findall(screen(child)), screen(child)
+    assert ok(flows, EXPERT, "dossier", "show", str(dossier["id"]))["status"] == "closed"  # type: ignore[arg-type]
