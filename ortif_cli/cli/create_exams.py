@@ -115,6 +115,9 @@ class ExamStep:
             self.who = correct_patient(self.who)
         elif choice == "draft":
             self.draft_only = True
+            self.say(
+                _("The dossier will be kept as a draft: add the exam later with `ortif exam add`.")
+            )
         return choice
 
     def tell(self, message: str, hint: str | None = None) -> None:

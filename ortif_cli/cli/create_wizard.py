@@ -23,10 +23,7 @@ from ortif_cli.cli.create_exams import ExamStep, cancel
 from ortif_cli.cli.create_patient import ask_identity
 from ortif_cli.dossiers import DossierRequest, visibility_community
 from ortif_cli.errors import UsageError
-from ortif_cli.exam_sources import (
-    ExamChoice,
-    from_exam,
-)
+from ortif_cli.exam_sources import ExamChoice, from_exam
 from ortif_cli.i18n import _
 from ortif_cli.patients import PatientFlags, from_flags
 from ortif_cli.ui import prompts, render

@@ -146,6 +146,7 @@ def test_in_english_the_table_then_keep_the_dossier_as_a_draft(
     assert re.search(r"Last name\s+Bernard\s+≠ MOREAU", shown), shown
     assert re.search(r"Born\s+1956-03-12\s+≠ 1955-03-12", shown), shown
     assert re.search(r"Identifier\s+PID-BER\s+≠ PID-MOR", shown), shown
+    child.expect_exact("add the exam later with `ortif exam add`")
     answer(child, "Document to attach", ENTER)
     child.expect(r"Dossier (\d+) kept as a draft")
     dossier_id = child.match.group(1)
