@@ -19,6 +19,7 @@ from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Patient
 from ortif_cli.cli.context import AppContext
 from ortif_cli.cli.create_patient import correct_patient
+from ortif_cli.cli.series_pick import tick_series
 from ortif_cli.errors import ConnectionFailure, IdentityMismatch, NotFoundError, UsageError
 from ortif_cli.exam_sources import (
     StudySelection,
@@ -129,7 +130,7 @@ class ExamStep:
         folder = Path(prompts.ask_path(_("Folder:"), validate=_folder)).expanduser()
         studies = folder_studies(folder)
         choices = [(render.study_line(s), s) for s in studies]
-        ticked = prompts.checkbox(_("Which studies?"), choices)
+        ticked = tick_series(prompts.checkbox(_("Which studies?"), choices))
         return disk_selection(ticked) if ticked else None
 
     def searched_exams(self, *, on_pacs: bool) -> StudySelection | None:
