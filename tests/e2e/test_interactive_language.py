@@ -58,6 +58,7 @@ def test_a_french_radiographer_picks_the_wrong_exam_then_the_right_one(
     answer(child, "Répertoire :", str(tmp_path / "autre"), ENTER)
     answer(child, "<espace> pour cocher")
     answer(child, "20/11/2026", " ", ENTER)  # the study list, dates as people read them
+    answer(child, "Séries de", ENTER)  # every series kept
     child.expect_exact("ne concerne pas le patient de ce télédossier")
     answer(child, "Que faire ?")
     shown = screen(child)
@@ -70,7 +71,7 @@ def test_a_french_radiographer_picks_the_wrong_exam_then_the_right_one(
     answer(child, "Ajouter un examen DICOM ?", DOWN, ENTER)
     answer(child, "Répertoire :", str(tmp_path / "bon"), ENTER)
     answer(child, "<espace> pour cocher", " ", ENTER)
-    answer(child, "1 coché")
+    answer(child, "Séries de", ENTER)  # every series kept
     answer(child, "Ajouter un examen DICOM ?", ENTER)
     answer(child, "Document joint", ENTER)
     child.expect_exact("né(e) le 02/02/1981")
@@ -79,6 +80,7 @@ def test_a_french_radiographer_picks_the_wrong_exam_then_the_right_one(
     dossier_id = child.match.group(1)
     assert finish(child) == 0
     assert "Ajouter un autre correspondant ? Non" in screen(child)
+    assert "Quelles études ? 1 coché" in screen(child)
     assert not QUESTIONARY_ENGLISH.findall(screen(child)), screen(child)
 
     dossier = ok(flows, REQUESTER, "dossier", "show", dossier_id)  # type: ignore[arg-type]
@@ -105,6 +107,7 @@ def test_in_french_an_empty_folder_then_a_mistyped_birth_date_are_corrected(
     answer(child, "Ajouter un examen DICOM ?", DOWN, ENTER)
     answer(child, "Répertoire :", str(tmp_path / "cd"), ENTER)
     answer(child, "<espace> pour cocher", " ", ENTER)
+    answer(child, "Séries de", ENTER)  # every series kept
     child.expect_exact("ne concerne pas le patient de ce télédossier")
     answer(child, "Que faire ?", DOWN, ENTER)  # correct the patient
     answer(child, "Nom (requis)", ENTER)
@@ -139,6 +142,7 @@ def test_in_english_the_table_then_keep_the_dossier_as_a_draft(
     answer(child, "(Use arrow keys)", DOWN, ENTER)
     answer(child, "Folder:", str(tmp_path / "cd"), ENTER)
     answer(child, "<space> to tick", " ", ENTER)
+    answer(child, "Series of", ENTER)  # every series kept
     child.expect_exact("is not this dossier's patient")
     answer(child, "What now?", DOWN, DOWN, ENTER)  # keep as a draft
     shown = screen(child)
