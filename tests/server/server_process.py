@@ -25,6 +25,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_args: list[str] = []
+        self.ready_timeout = PATIENCE  # seconds; workers (`--workers`) start one by one
 
     @classmethod
     def seeded(cls, data_dir: Path, database_url: str | None) -> ServerProcess:
@@ -41,17 +42,17 @@ class ServerProcess:
         command += self.extra_args
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log)
-        _wait_ready(self.url, self.process)
+        _wait_ready(self.url, self.process, self.ready_timeout)
 
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=PATIENCE)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = PATIENCE) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=PATIENCE)
+            self.process.wait(timeout=timeout)
 
     def token(self, username: str = "alice") -> str:
         credentials = {"username": username, "password": password(username)}
