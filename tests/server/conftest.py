@@ -72,9 +72,7 @@ def _free_port() -> int:
         return port
 
 
-def _wait_ready(
-    url: str, process: subprocess.Popen[bytes], timeout: float = PATIENCE
-) -> None:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
