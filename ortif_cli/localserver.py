@@ -20,7 +20,7 @@ import httpx
 
 from ortif_cli.errors import ConnectionFailure, UsageError
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 120.0
 
 
 def free_port() -> int:

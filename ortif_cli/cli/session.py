@@ -237,7 +237,7 @@ def whoami(ctx: typer.Context) -> None:
 
 
 def render_whoami(app: AppContext, info: TokenInfo, me: Me | None, server: str) -> None:
-    from ortif_cli.ui.dates import format_time
+    from ortif_cli.dates import format_time
 
     if info.user:
         name = f"{info.user.display_name} ({info.user.username})"

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ortif_server import viewer_bundle
 from ortif_server.config import ServerSettings
 from ortif_server.i18n import negotiate, translations
 
@@ -38,7 +39,7 @@ def install(app: FastAPI) -> None:
 
 def viewer_installed(settings: ServerSettings) -> bool:
     """Whether the OHIF viewer was installed under the data directory (`/viewer/`)."""
-    return (settings.data_dir / "viewer" / "index.html").is_file()
+    return viewer_bundle.installed(settings.data_dir) is not None
 
 
 def language(request: Request) -> str:

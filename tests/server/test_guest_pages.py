@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from ortif_server import viewer_bundle
 from ortif_server.admin import admin_session
 from ortif_server.i18n import LOCALE_DIR, negotiate
 from ortif_server.models import AuditEvent, Invitation
@@ -210,15 +211,16 @@ def test_invitation_messages_name_the_inviter_in_french(server: Server, signed_i
 
 def test_view_the_images_when_the_viewer_is_installed(server: Server, signed_in: Client) -> None:
     invited = invited_dossier(server, signed_in("alice"), instances=1)
-    index = server.data_dir / "viewer" / "index.html"
+    root = viewer_bundle.viewer_dir(server.data_dir)
     with signed_in_guest(server, invited) as client:
         assert "Voir les images" not in client.get(invited.page).text
-        index.parent.mkdir(exist_ok=True)
-        index.write_text("<!doctype html>")
+        (root / "dist").mkdir(parents=True)
+        (root / "dist" / "index.html").write_text("<!doctype html>")
+        (root / viewer_bundle.MARKER).write_text('{"version": "test"}')
         try:
             page = client.get(invited.page).text
         finally:
-            index.unlink()
+            shutil.rmtree(root)
     assert f'href="/viewer/viewer?StudyInstanceUIDs={invited.study_uid}"' in page
     assert "Voir les images" in page
 
