@@ -272,15 +272,3 @@ class InstancesPresent(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
-
-
-class StoredInstance(BaseModel):
-    sop_instance_uid: str | None
-    study_instance_uid: str | None
-    status: Literal["stored", "already_present", "refused"]
-    sha256: str
-    reason: str | None
-
-
-class StowResult(BaseModel):
-    instances: list[StoredInstance]

@@ -11,21 +11,27 @@ from python_multipart.exceptions import MultipartParseError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from ortif_server import stow_answer
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
-from ortif_server.schemas import StoredInstance, StowResult
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
+DICOM_JSON = "application/dicom+json"
 
 
-@router.post("/studies", response_model=StowResult)
+@router.post(
+    "/studies",
+    response_class=JSONResponse,
+    responses={status: {"content": {DICOM_JSON: {}}} for status in (200, 202, 409)},
+)
 async def store_instances(
     request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
 ) -> JSONResponse:
-    """Store each DICOM part of a multipart/related body; say what became of each."""
+    """Store each DICOM part of a multipart/related body; say what became of each
+    (PS3.18 10.5.3, plus the private block \"ORTIF 1.0\" of docs/api.md)."""
     boundary = multipart_boundary(request.headers.get("content-type"))
     receiver = StowReceiver(store, boundary, partial(stored_digest, session))
     try:
@@ -37,7 +43,7 @@ async def store_instances(
         await run_in_threadpool(record_outcomes, session, caller, receiver.outcomes)
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
-    return _answer(receiver)
+    return _answer(receiver, str(request.base_url).rstrip("/"))
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:
@@ -51,22 +57,11 @@ async def _receive(request: Request, receiver: StowReceiver) -> None:
         raise ApiError(400, "bad_request", "The client disconnected during the upload.") from None
 
 
-def _answer(receiver: StowReceiver) -> JSONResponse:
+def _answer(receiver: StowReceiver, base_url: str) -> JSONResponse:
     """200 if all were accepted, 202 if some were refused, 409 if all were."""
-    instances = [
-        StoredInstance(
-            sop_instance_uid=o.sop_instance_uid,
-            study_instance_uid=o.study_instance_uid,
-            status=o.status,  # type: ignore[arg-type]
-            sha256=o.sha256,
-            reason=o.reason,
-        )
-        for o in receiver.outcomes
-    ]
-    refused = sum(1 for i in instances if i.status == "refused")
-    status = 409 if refused == len(instances) else 202 if refused else 200
-    log.info("STOW: %d parts, %d refused", len(instances), refused)
-    content = StowResult(instances=instances).model_dump(mode="json")
-    if status == 409:
-        content["error"] = {"code": "conflict", "message": "Every instance was refused."}
-    return JSONResponse(content, status_code=status)
+    outcomes = receiver.outcomes
+    refused = sum(1 for o in outcomes if o.status == "refused")
+    status = 409 if refused == len(outcomes) else 202 if refused else 200
+    log.info("STOW: %d parts, %d refused", len(outcomes), refused)
+    content = stow_answer.answer(outcomes, base_url)
+    return JSONResponse(content, status_code=status, media_type=DICOM_JSON)
