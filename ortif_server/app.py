@@ -27,6 +27,9 @@ from ortif_server.routes import (
     session,
     tokens,
     wado,
+    wado_frames,
+    wado_metadata,
+    wado_rendered,
 )
 from ortif_server.store import BlobStore
 
@@ -63,6 +66,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (dicomweb, qido, wado):
+    for module in (dicomweb, qido, wado, wado_metadata, wado_frames, wado_rendered):
         app.include_router(module.router)
     return app

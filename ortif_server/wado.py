@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
 
 from ortif_server.errors import ApiError
 from ortif_server.models import Instance
+from ortif_server.wado_lookup import instance_path
 
 CHUNK = 1 << 20
 DICOM = "application/dicom"
@@ -24,8 +25,8 @@ def wants_multipart(accept: str | None, single: bool) -> bool:
     raise ApiError(406, "not_acceptable", 'Accept multipart/related; type="application/dicom".')
 
 
-def content_type(boundary: str) -> str:
-    return f'multipart/related; type="{DICOM}"; boundary={boundary}'
+def content_type(boundary: str, part_type: str = DICOM) -> str:
+    return f'multipart/related; type="{part_type}"; boundary={boundary}'
 
 
 def new_boundary() -> str:
@@ -37,10 +38,7 @@ async def multipart(
 ) -> AsyncIterator[bytes]:
     """Each instance's file bytes, in chunks, as one part with its Content-Location."""
     for row in rows:
-        location = (
-            f"{base_url}/dicomweb/studies/{row.study_instance_uid}/series/"
-            f"{row.series_instance_uid}/instances/{row.sop_instance_uid}"
-        )
+        location = instance_path(base_url, row)
         yield (
             f"--{boundary}\r\nContent-Type: {DICOM}\r\nContent-Length: {row.size_bytes}\r\n"
             f"Content-Location: {location}\r\n\r\n"
@@ -48,5 +46,15 @@ async def multipart(
         async with await anyio.open_file(path_for[row.sop_instance_uid], "rb") as fp:
             while chunk := await fp.read(CHUNK):
                 yield chunk
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode()
+
+
+def parts(items: Iterable[tuple[str, bytes]], boundary: str) -> Iterator[bytes]:
+    """A multipart/related body of (Content-Type, bytes) parts, produced as iterated."""
+    for part_type, data in items:
+        head = f"--{boundary}\r\nContent-Type: {part_type}\r\nContent-Length: {len(data)}"
+        yield f"{head}\r\n\r\n".encode()
+        yield data
         yield b"\r\n"
     yield f"--{boundary}--\r\n".encode()
