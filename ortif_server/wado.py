@@ -8,21 +8,35 @@ from pathlib import Path
 
 import anyio
 
+from ortif_server.accept import ANY_SYNTAX, parse
 from ortif_server.errors import ApiError
 from ortif_server.models import Instance
 from ortif_server.wado_lookup import instance_path
 
 CHUNK = 1 << 20
 DICOM = "application/dicom"
+DEFAULT_ACCEPT = f'multipart/related; type="{DICOM}"'
 
 
-def wants_multipart(accept: str | None, single: bool) -> bool:
-    """True for multipart; False for a bare `application/dicom` (single instance); else 406."""
-    if not accept or "*/*" in accept or "multipart/related" in accept:
-        return True
-    if single and DICOM in accept.replace("application/dicom+", ""):
-        return False
-    raise ApiError(406, "not_acceptable", 'Accept multipart/related; type="application/dicom".')
+def wants_multipart(accept: str | None, single: bool, syntaxes: set[str]) -> bool:
+    """True for multipart; False for a bare `application/dicom` (single instance).
+
+    The files go as stored: a transfer syntax other than theirs (or `*`) is a transcoding
+    we do not do, so 406, as for any other media type.
+    """
+    for media_range in parse(accept, DEFAULT_ACCEPT):
+        syntax = media_range.transfer_syntax
+        if syntax not in (None, ANY_SYNTAX) and {syntax} != syntaxes:
+            continue
+        if media_range.multipart and media_range.matches(DICOM):
+            return True
+        if media_range.media_type == "*/*":
+            return True
+        if single and media_range.media_type == DICOM:
+            return False
+    raise ApiError(
+        406, "not_acceptable", 'Accept multipart/related; type="application/dicom" (as stored).'
+    )
 
 
 def content_type(boundary: str, part_type: str = DICOM) -> str:

@@ -19,8 +19,11 @@ def _retrieve(
     store: StoreDep,
     uids: Uids,
 ) -> StreamingResponse | FileResponse:
-    as_multipart = wado.wants_multipart(request.headers.get("accept"), uids[2] is not None)
     rows = visible_instances(session, caller, uids)
+    syntaxes = {r.transfer_syntax_uid for r in rows}
+    as_multipart = wado.wants_multipart(
+        request.headers.get("accept"), uids[2] is not None, syntaxes
+    )
     if not as_multipart:
         path = store.path_for(rows[0].sha256)
         return FileResponse(path, media_type=wado.DICOM, headers={"ETag": f'"{rows[0].sha256}"'})

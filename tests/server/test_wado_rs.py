@@ -192,3 +192,16 @@ def test_unknown_and_invisible_are_404(
     assert signed_in("eve").get(url + suffix).status_code == 404
     unknown = url.rsplit("/", 1)[0] + "/" + generate_uid()
     assert signed_in("alice").get(unknown + suffix).status_code == 404
+
+
+def test_retrieve_as_stored_and_no_transcoding(signed_in: Client, study: dict[str, Any]) -> None:
+    alice = signed_in("alice")
+    url = study["urls"]["baseline"]
+    as_stored = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+    assert parts(alice.get(url, headers={"Accept": as_stored}))[0][1] == study["files"]["baseline"]
+    same = 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50'
+    assert parts(alice.get(url, headers={"Accept": same}))[0][1] == study["files"]["baseline"]
+    other = 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1'
+    assert alice.get(url, headers={"Accept": other}).status_code == 406
+    everything = alice.get(f"/dicomweb/studies/{study['uid']}", headers={"Accept": as_stored})
+    assert sorted(data for _, data in parts(everything)) == sorted(study["files"].values())
