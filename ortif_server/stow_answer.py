@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ortif_server.dicom_json import Dataset, element
-from ortif_server.ingest import DIFFERENT_BYTES, PartOutcome
+from ortif_server.ingest import DIFFERENT_BYTES, OTHER_STUDY, PartOutcome
 
 PRIVATE_CREATOR = "ORTIF 1.0"
 CREATOR_TAG = "00770010"
@@ -25,6 +25,7 @@ STUDY_TAG = "00771004"
 PROCESSING_FAILURE = 0x0110
 DUPLICATE_SOP_INSTANCE = 0x0111
 OUT_OF_RESOURCES = 0xA700
+DOES_NOT_MATCH = 0xA900
 CANNOT_UNDERSTAND = 0xC000
 
 
@@ -74,6 +75,8 @@ def _failed_item(outcome: PartOutcome) -> dict[str, Any]:
 def failure_reason(reason: str) -> int:
     if reason == DIFFERENT_BYTES:
         return DUPLICATE_SOP_INSTANCE
+    if reason == OTHER_STUDY:
+        return DOES_NOT_MATCH
     if reason.startswith("could not be stored"):
         return OUT_OF_RESOURCES
     return CANNOT_UNDERSTAND

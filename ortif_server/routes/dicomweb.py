@@ -4,36 +4,56 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ortif_server import stow_answer
+from ortif_server.caller import Caller
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
+from ortif_server.store import BlobStore
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 DICOM_JSON = "application/dicom+json"
 
 
-@router.post(
-    "/studies",
-    response_class=JSONResponse,
-    responses={status: {"content": {DICOM_JSON: {}}} for status in (200, 202, 409)},
-)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"content": {DICOM_JSON: {}}} for status in (200, 202, 409)
+}
+
+
+@router.post("/studies", response_class=JSONResponse, responses=RESPONSES)
 async def store_instances(
     request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
 ) -> JSONResponse:
     """Store each DICOM part of a multipart/related body; say what became of each
     (PS3.18 10.5.3, plus the private block \"ORTIF 1.0\" of docs/api.md)."""
+    return await _store(request, (caller, session, store), None)
+
+
+@router.post("/studies/{study_uid}", response_class=JSONResponse, responses=RESPONSES)
+async def store_study_instances(
+    study_uid: str, request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
+) -> JSONResponse:
+    """As `POST /studies`; an instance of another study is refused (0xA900)."""
+    return await _store(request, (caller, session, store), study_uid)
+
+
+async def _store(
+    request: Request, found: tuple[Caller, Session, BlobStore], study_uid: str | None
+) -> JSONResponse:
+    caller, session, store = found
     boundary = multipart_boundary(request.headers.get("content-type"))
-    receiver = StowReceiver(store, boundary, partial(stored_digest, session))
+    receiver = StowReceiver(store, boundary, partial(stored_digest, session), study_uid)
     try:
         await _receive(request, receiver)
     finally:

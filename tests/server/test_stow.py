@@ -189,3 +189,14 @@ def _sop_uid(data: bytes) -> str:
     from pydicom import dcmread
 
     return str(dcmread(io.BytesIO(data)).SOPInstanceUID)
+
+
+def test_store_into_a_named_study(signed_in: Client) -> None:
+    alice, study_uid = signed_in("alice"), generate_uid()
+    body, content_type = multipart([ct_bytes(study_uid), ct_bytes()])
+    answer = alice.post(
+        f"/dicomweb/studies/{study_uid}", content=body, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 202
+    assert [s for s, _ in statuses(answer)] == ["stored", "refused"]
+    assert answer.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xA900]
