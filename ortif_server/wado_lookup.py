@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ortif_server import audit
 from ortif_server.caller import Caller
+from ortif_server.config import ServerSettings
 from ortif_server.errors import not_found
 from ortif_server.models import Instance
 from ortif_server.visibility import visible_study
@@ -34,6 +36,14 @@ def visible_instances(session: Session, caller: Caller, uids: Uids) -> list[Inst
     audit.record(session, caller, "retrieve", ("exam", study_uid), None)
     session.commit()
     return rows
+
+
+def public_base_url(request: Request) -> str:
+    """The platform's URL for the URLs we hand out (Retrieve URL, BulkDataURI): the
+    `--public-url` of `serve` if set, else what the request was sent to. (dicomweb-client
+    sends `Host` without the port, so the request alone can mislead.)"""
+    settings: ServerSettings = request.app.state.settings
+    return (settings.delivery.public_url or str(request.base_url)).rstrip("/")
 
 
 def instance_path(base_url: str, row: Instance) -> str:

@@ -20,6 +20,7 @@ from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
 from ortif_server.store import BlobStore
+from ortif_server.wado_lookup import public_base_url
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
@@ -63,7 +64,7 @@ async def _store(
         await run_in_threadpool(record_outcomes, session, caller, receiver.outcomes)
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
-    return _answer(receiver, str(request.base_url).rstrip("/"))
+    return _answer(receiver, public_base_url(request))
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:

@@ -18,6 +18,7 @@ from ortif_server.models import Instance, Study
 from ortif_server.qido_params import QidoParams
 from ortif_server.store import BlobStore
 from ortif_server.visibility import visible_study, visible_study_uids
+from ortif_server.wado_lookup import public_base_url
 
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 MEDIA_TYPE = "application/dicom+json"
@@ -52,10 +53,6 @@ def _audit_search(session: Session, caller: Caller, study_uids: Sequence[str]) -
     session.commit()
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 @router.get("/studies", response_class=JSONResponse, responses=RESPONSES)
 def search_studies(request: Request, caller: ReaderCaller, session: SessionDep) -> JSONResponse:
     """Studies matching the PS3.18 query parameters (PatientName, StudyDate...)."""
@@ -70,7 +67,7 @@ def search_studies(request: Request, caller: ReaderCaller, session: SessionDep) 
     studies = list(session.scalars(query.limit(params.limit).offset(params.offset)))
     counts = _series_counts(session, [s.study_instance_uid for s in studies])
     _audit_search(session, caller, [s.study_instance_uid for s in studies])
-    base_url = _base_url(request)
+    base_url = public_base_url(request)
     found = [dicom_json.study(s, counts.get(s.study_instance_uid, 0), base_url) for s in studies]
     return _answer(found, params)
 
@@ -115,7 +112,7 @@ def _series(
     studies = _studies(session, rows)
     _audit_search(session, caller, [r.study_instance_uid for r in rows])
     found = [
-        dicom_json.series(r, counts[r.id], studies[r.study_instance_uid], _base_url(request))
+        dicom_json.series(r, counts[r.id], studies[r.study_instance_uid], public_base_url(request))
         for r in rows
     ]
     return _answer(found, params)
@@ -150,7 +147,7 @@ def _instances(
     image_attributes.fill_missing(session, store, rows)
     studies = _studies(session, rows)
     _audit_search(session, caller, [r.study_instance_uid for r in rows])
-    base_url = _base_url(request)
+    base_url = public_base_url(request)
     return _answer(
         [dicom_json.instance(r, studies[r.study_instance_uid], base_url) for r in rows], params
     )

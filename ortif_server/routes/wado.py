@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from ortif_server import wado
 from ortif_server.deps import ReaderCaller, SessionDep, StoreDep
-from ortif_server.wado_lookup import Uids, visible_instances
+from ortif_server.wado_lookup import Uids, public_base_url, visible_instances
 
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 
@@ -29,7 +29,7 @@ def _retrieve(
         return FileResponse(path, media_type=wado.DICOM, headers={"ETag": f'"{rows[0].sha256}"'})
     paths = {r.sop_instance_uid: store.path_for(r.sha256) for r in rows}
     boundary = wado.new_boundary()
-    base_url = str(request.base_url).rstrip("/")
+    base_url = public_base_url(request)
     body = wado.multipart(rows, paths, base_url, boundary)
     return StreamingResponse(body, media_type=wado.content_type(boundary))
 

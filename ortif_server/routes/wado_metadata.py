@@ -14,7 +14,7 @@ from ortif_server.dicom_metadata import PIXEL_DATA, bulk_value, instance_metadat
 from ortif_server.models import Instance
 from ortif_server.pixel_frames import OCTET_STREAM, read_layout
 from ortif_server.store import BlobStore
-from ortif_server.wado_lookup import Uids, instance_path, visible_instances
+from ortif_server.wado_lookup import Uids, instance_path, public_base_url, visible_instances
 
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 DICOM_JSON = "application/dicom+json"
@@ -29,7 +29,7 @@ def _metadata(
     if not any(r.matches(DICOM_JSON) or r.matches("application/json") for r in ranges):
         raise accept.not_acceptable("metadata")
     rows = visible_instances(session, caller, uids)
-    base_url = str(request.base_url).rstrip("/")
+    base_url = public_base_url(request)
     return StreamingResponse(_json_array(rows, store, base_url), media_type=DICOM_JSON)
 
 
