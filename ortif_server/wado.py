@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import anyio
 
 from ortif_server.accept import ANY_SYNTAX, parse
 from ortif_server.errors import ApiError
 from ortif_server.models import Instance
 from ortif_server.wado_lookup import instance_path
 
-CHUNK = 1 << 20
+WHOLE = 8 << 20
 DICOM = "application/dicom"
 DEFAULT_ACCEPT = f'multipart/related; type="{DICOM}"'
 
@@ -47,21 +45,43 @@ def new_boundary() -> str:
     return f"ortif-{secrets.token_hex(16)}"
 
 
-async def multipart(
+def multipart(
     rows: Sequence[Instance], path_for: dict[str, Path], base_url: str, boundary: str
-) -> AsyncIterator[bytes]:
-    """Each instance's file bytes, in chunks, as one part with its Content-Location."""
-    for row in rows:
-        location = instance_path(base_url, row)
-        yield (
-            f"--{boundary}\r\nContent-Type: {DICOM}\r\nContent-Length: {row.size_bytes}\r\n"
-            f"Content-Location: {location}\r\n\r\n"
-        ).encode()
-        async with await anyio.open_file(path_for[row.sop_instance_uid], "rb") as fp:
-            while chunk := await fp.read(CHUNK):
-                yield chunk
-        yield b"\r\n"
-    yield f"--{boundary}--\r\n".encode()
+) -> tuple[Iterator[bytes], int]:
+    """The body (each instance's file as one part with its Content-Location) and its length.
+
+    SB (bench/server_wado.py): a file of up to `WHOLE` bytes is one item of the body, head
+    and tail included, so each costs one trip to a worker thread and one write; larger
+    files go in `WHOLE`-byte chunks. Memory holds one item at a time.
+    """
+    heads = [_head(row, base_url, boundary) for row in rows]
+    closing = f"--{boundary}--\r\n".encode()
+    length = sum(len(h) + r.size_bytes + 2 for h, r in zip(heads, rows, strict=True)) + len(closing)
+
+    def body() -> Iterator[bytes]:
+        for head, row in zip(heads, rows, strict=True):
+            yield from _part(head, path_for[row.sop_instance_uid], row.size_bytes)
+        yield closing
+
+    return body(), length
+
+
+def _head(row: Instance, base_url: str, boundary: str) -> bytes:
+    return (
+        f"--{boundary}\r\nContent-Type: {DICOM}\r\nContent-Length: {row.size_bytes}\r\n"
+        f"Content-Location: {instance_path(base_url, row)}\r\n\r\n"
+    ).encode()
+
+
+def _part(head: bytes, path: Path, size: int) -> Iterator[bytes]:
+    with path.open("rb") as fp:
+        if size <= WHOLE:
+            yield b"".join((head, fp.read(), b"\r\n"))
+            return
+        yield head
+        while chunk := fp.read(WHOLE):
+            yield chunk
+    yield b"\r\n"
 
 
 def parts(items: Iterable[tuple[str, bytes]], boundary: str) -> Iterator[bytes]:

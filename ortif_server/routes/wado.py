@@ -30,8 +30,9 @@ def _retrieve(
     paths = {r.sop_instance_uid: store.path_for(r.sha256) for r in rows}
     boundary = wado.new_boundary()
     base_url = public_base_url(request)
-    body = wado.multipart(rows, paths, base_url, boundary)
-    return StreamingResponse(body, media_type=wado.content_type(boundary))
+    body, length = wado.multipart(rows, paths, base_url, boundary)
+    headers = {"Content-Length": str(length)}
+    return StreamingResponse(body, media_type=wado.content_type(boundary), headers=headers)
 
 
 @router.get("/studies/{study_uid}", response_model=None)
