@@ -11,7 +11,7 @@ plugin, then, for each run, times on each server with the same httpx client:
 Prints the medians, the ratios (ortif-server throughput / Orthanc's: above 1 is faster),
 and each server's peak RSS (VmHWM) after all runs.
 
-    python bench/server_wado.py [--instances 300] [--runs 3]
+    python bench/server_wado.py [--instances 300] [--runs 3] [--loads study,frames,metadata]
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--loads", default="study,frames,metadata", help="comma-separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ortif-bench-") as tmp:
         work = Path(tmp)
@@ -147,7 +148,9 @@ def main() -> None:
             servers = {"ortif-server": ours, "Orthanc": theirs}
             for base_url, auth, _ in servers.values():
                 stow(f"{base_url}/studies", paths, auth)
-            results = run(servers, workloads(study, instances), args.runs)
+            loads = workloads(study, instances)
+            chosen = {name: loads[name] for name in args.loads.split(",")}
+            results = run(servers, chosen, args.runs)
             rss = {name: peak_rss_mb(process) for name, (_, _, process) in servers.items()}
     report(results, rss, len(instances))
 

@@ -71,12 +71,13 @@ def jpeg_baseline(study_uid: str | None = None) -> tuple[bytes, bytes]:
     return _bytes(ds), jpeg.getvalue()
 
 
-def native_frames(study_uid: str | None = None, frames: int = 3) -> bytes:
+def native_frames(study_uid: str | None = None, frames: int = 3, side: int = 8) -> bytes:
     """A native 16-bit multi-frame image: frame n is filled with the value n * 1000."""
-    ds = _dataset(study_uid or generate_uid(), 8, 8, ExplicitVRLittleEndian)
+    ds = _dataset(study_uid or generate_uid(), side, side, ExplicitVRLittleEndian)
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
     ds.NumberOfFrames = frames
-    values = numpy.concatenate([numpy.full(64, n * 1000, "<u2") for n in range(1, frames + 1)])
+    pixels = side * side
+    values = numpy.concatenate([numpy.full(pixels, n * 1000, "<u2") for n in range(1, frames + 1)])
     ds.PixelData = values.tobytes()
     ds.WindowCenter, ds.WindowWidth = 2000, 2000
     return _bytes(ds)
