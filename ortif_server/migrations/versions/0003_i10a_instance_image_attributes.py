@@ -1,6 +1,6 @@
 """i10a: rows, columns and number of frames of each instance (QIDO-RS, WADO-RS frames)
 
-Revision ID: 0002; revises: 0001.
+Revision ID: 0003; revises: 0002.
 Create Date: 2026-11-30 15:47:36.226906
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
