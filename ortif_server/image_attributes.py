@@ -1,5 +1,5 @@
 """Rows, Columns and Number of Frames of instances stored before they were recorded
-(migration 0003): read once from the stored file when a search first returns them."""
+(migration 0004): read once from the stored file when a search first returns them."""
 
 from __future__ import annotations
 

@@ -272,3 +272,11 @@ class InstancesPresent(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
+
+
+class ViewerLinkPublic(BaseModel):
+    """A one-time link that opens the viewer on a dossier's studies in a browser."""
+
+    url: str
+    expires_at: Timestamp
+    studies: list[str]

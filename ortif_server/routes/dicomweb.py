@@ -17,7 +17,7 @@ from ortif_server import stow_answer
 from ortif_server.caller import Caller
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
-from ortif_server.errors import ApiError
+from ortif_server.errors import DATABASE_ERRORS, ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
 from ortif_server.store import BlobStore
 from ortif_server.wado_lookup import public_base_url
@@ -54,7 +54,8 @@ async def _store(
 ) -> JSONResponse:
     caller, session, store = found
     boundary = multipart_boundary(request.headers.get("content-type"))
-    receiver = StowReceiver(store, boundary, partial(stored_digest, session), study_uid)
+    await run_in_threadpool(session.commit)  # no connection held while the body streams in
+    receiver = StowReceiver(store, boundary, partial(_digest_of, session), study_uid)
     try:
         await _receive(request, receiver)
     finally:
@@ -65,6 +66,17 @@ async def _store(
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
     return _answer(receiver, public_base_url(request))
+
+
+def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
+    """`stored_digest` in a transaction of its own, which hands its connection back."""
+    try:
+        digest = stored_digest(session, sop_instance_uid)
+    except DATABASE_ERRORS:
+        session.rollback()  # leaves the session usable once the database is back
+        raise
+    session.commit()
+    return digest
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:

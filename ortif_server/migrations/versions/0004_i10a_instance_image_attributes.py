@@ -1,6 +1,6 @@
 """i10a: rows, columns and number of frames of each instance (QIDO-RS, WADO-RS frames)
 
-Revision ID: 0003; revises: 0002.
+Revision ID: 0004; revises: 0003_i14.
 Create Date: 2026-11-30 15:47:36.226906
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003_i14"
 branch_labels = None
 depends_on = None
 
