@@ -32,6 +32,9 @@ from ortif_server.routes import (
     tokens,
     viewer_links,
     wado,
+    wado_frames,
+    wado_metadata,
+    wado_rendered,
 )
 from ortif_server.store import BlobStore
 from ortif_server.wakeups import Wakeups, listen_dsn
@@ -82,7 +85,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (dicomweb, qido, wado, psc_pages):
+    for module in (dicomweb, qido, wado, wado_metadata, wado_frames, wado_rendered, psc_pages):
         app.include_router(module.router)
     app.include_router(viewer.router)
     app.include_router(health.probes)

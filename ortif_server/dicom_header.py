@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +14,13 @@ from pydicom import dcmread
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from ortif_server.dicom_structure import DEFLATED, MalformedFile, Part10Values, read_part10
+from ortif_server.dicom_structure import (
+    DEFLATED,
+    EXPLICIT_VR_BIG_ENDIAN,
+    MalformedFile,
+    Part10Values,
+    read_part10,
+)
 
 HEADER_TAGS = [
     "SOPClassUID",
@@ -31,11 +38,16 @@ HEADER_TAGS = [
     "SeriesDescription",
     "SeriesNumber",
     "InstanceNumber",
+    "Rows",
+    "Columns",
+    "NumberOfFrames",
 ]
 MAX_UID_LENGTH = 64
 SPECIFIC_CHARACTER_SET = (0x0008, 0x0005)
 PLAIN_CHARSETS = {b"", b"ISO_IR 6", b"ISO_IR 100", b"ISO_IR 192"}
 STRING_VRS = set(b"AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UN UT".split())
+# Rows and Columns are US (binary): read as numbers whatever the VR mode.
+US_TAGS = {(0x0028, 0x0010), (0x0028, 0x0011)}
 LEAN_TAGS = {divmod(tag_for_keyword(k) or 0, 0x10000): k for k in HEADER_TAGS}
 LEAN_TAGS[SPECIFIC_CHARACTER_SET] = "SpecificCharacterSet"
 # Returns the text of an attribute by keyword, stripped, or None.
@@ -69,6 +81,9 @@ class InstanceHeader:
     series_description: str | None = None
     series_number: int | None = None
     instance_number: int | None = None
+    rows: int | None = None
+    columns: int | None = None
+    number_of_frames: int = 0
 
 
 def read_header(path: Path, size: int) -> InstanceHeader:
@@ -94,10 +109,14 @@ def _lean_reader(found: Part10Values) -> TextOf | None:
     charset = found.values.get(SPECIFIC_CHARACTER_SET, b"").strip(b"\x00 ")
     if found.irregular or found.transfer_syntax in DEFLATED or charset not in PLAIN_CHARSETS:
         return None
-    if any(vr not in STRING_VRS for vr in found.vrs.values()):
+    if any(vr not in STRING_VRS for tag, vr in found.vrs.items() if tag not in US_TAGS):
         return None
     texts: dict[str, str | None] = {}
+    endian = ">" if found.transfer_syntax == EXPLICIT_VR_BIG_ENDIAN else "<"
     for tag, raw in found.values.items():
+        if tag in US_TAGS:
+            texts[LEAN_TAGS[tag]] = _unsigned_short(raw, endian)
+            continue
         if not raw.isascii() or b"\\" in raw or b"\x1b" in raw:
             return None
         texts[LEAN_TAGS.get(tag, "")] = raw.decode("ascii").strip("\x00 ") or None
@@ -125,7 +144,14 @@ def _header_from(text: TextOf, transfer_syntax: str) -> InstanceHeader:
         series_description=text("SeriesDescription"),
         series_number=_integer(text("SeriesNumber")),
         instance_number=_integer(text("InstanceNumber")),
+        rows=_integer(text("Rows")),
+        columns=_integer(text("Columns")),
+        number_of_frames=_frames(text),
     )
+
+
+def _unsigned_short(raw: bytes, endian: str) -> str | None:
+    return str(struct.unpack(endian + "H", raw)[0]) if len(raw) == 2 else None
 
 
 def _uid(text: TextOf, keyword: str, missing: str, sop_instance_uid: str | None) -> str:
@@ -141,6 +167,13 @@ def _text(dataset: Dataset, keyword: str) -> str | None:
     value: Any = dataset.get(keyword)
     text = str(value).strip("\x00 ") if value is not None else ""
     return text or None
+
+
+def _frames(text: TextOf) -> int:
+    """Number of Frames; 1 for an image without it; 0 when there is no image."""
+    if text("Rows") is None:
+        return 0
+    return _integer(text("NumberOfFrames")) or 1
 
 
 def _integer(text: str | None) -> int | None:

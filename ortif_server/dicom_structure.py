@@ -23,6 +23,7 @@ ITEM_GROUP = 0xFFFE
 DELIMITERS = {0xE00D, 0xE0DD}
 TRANSFER_SYNTAX_TAG = (0x0002, 0x0010)
 PIXEL_GROUP = 0x7FE0
+PIXEL_DATA = (0x7FE0, 0x0010)
 
 
 class MalformedFile(Exception):
@@ -42,6 +43,9 @@ class Part10Values:
     values: dict[Tag, bytes] = field(default_factory=dict)
     vrs: dict[Tag, bytes] = field(default_factory=dict)
     irregular: bool = False
+    pixel_data: tuple[int, int] | None = None
+    """Where the top-level Pixel Data value starts, and its length (UNDEFINED_LENGTH
+    when encapsulated: the value starts with the Basic Offset Table item)."""
 
 
 def check_part10(fp: BinaryIO, size: int) -> str:
@@ -115,6 +119,8 @@ def _walk_dataset(
         else:
             tag, length = _explicit_header(fp, head, endian)
         top = not open_containers
+        if top and tag == PIXEL_DATA:
+            found.pixel_data = (fp.tell(), length)
         if tag[0] == ITEM_GROUP and tag[1] in DELIMITERS:
             if not open_containers:
                 raise MalformedFile("malformed (unexpected delimiter)")

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 DICOM_MEDIA_TYPE = b"application/dicom"
 DIFFERENT_BYTES = "SOP Instance UID already stored with different bytes"
+OTHER_STUDY = "belongs to another study than the one of the request URL"
 
 # Returns the SHA-256 the database holds for a SOP Instance UID, if any.
 StoredDigest = Callable[[str], "str | None"]
@@ -59,6 +60,8 @@ class StowReceiver:
     store: BlobStore
     boundary: bytes
     stored_digest: StoredDigest
+    study_uid: str | None = None
+    """The study of the request URL (`POST /studies/{study}`), if any."""
     outcomes: list[PartOutcome] = field(default_factory=list)
     touched_dirs: set[Path] = field(default_factory=set)
     _seen: dict[str, str] = field(default_factory=dict)
@@ -137,6 +140,8 @@ class StowReceiver:
             raise RefusedFile(f"part is {media_type.decode('latin-1')}, not application/dicom")
         header = read_header(temp.path, temp.size)
         uid = header.sop_instance_uid
+        if self.study_uid is not None and header.study_instance_uid != self.study_uid:
+            raise RefusedFile(OTHER_STUDY, uid)
         known = self._seen.get(uid) or self.stored_digest(uid)
         if known is not None and known != sha256:
             raise RefusedFile(DIFFERENT_BYTES, uid)

@@ -192,6 +192,10 @@ class Instance(Base):
     series_number: Mapped[int | None]
     modality: Mapped[str | None] = mapped_column(String(16))
     instance_number: Mapped[int | None]
+    rows: Mapped[int | None]
+    columns: Mapped[int | None]
+    number_of_frames: Mapped[int | None]
+    """0 without pixel data; None if stored before it was recorded (see `image_attributes`)."""
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(SHA256)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)

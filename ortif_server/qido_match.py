@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, String, and_, or_
+from sqlalchemy import ColumnElement, String, and_, or_, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ortif_server.errors import ApiError
-from ortif_server.models import Study
+from ortif_server.models import Instance, Study
 from ortif_server.textsearch import search_key
 
 ESCAPE = "/"
@@ -23,7 +23,10 @@ def _bad(parameter: str, why: str) -> ApiError:
 def wildcard(
     column: InstrumentedAttribute[str] | ColumnElement[str], value: str
 ) -> ColumnElement[bool]:
-    """`*` matches any run, `?` one character; without them, exact match."""
+    """`*` matches any run, `?` one character; without them, exact match. A lone `*` is
+    universal matching: it matches an empty value too."""
+    if not value.strip("*"):
+        return true()
     if "*" not in value and "?" not in value:
         return column == value
     escaped = (
@@ -32,9 +35,16 @@ def wildcard(
     return column.like(escaped.replace("*", "%").replace("?", "_"), escape=ESCAPE)
 
 
-def patient_name(value: str) -> ColumnElement[bool]:
-    """Case- and accent-insensitive, on the normalised name (`^` read as a space)."""
-    return wildcard(Study.patient_name_key, search_key(value.replace("^", " ")))
+def patient_name(value: str, fuzzy: bool = False) -> ColumnElement[bool]:
+    """Case- and accent-insensitive, on the normalised name (`^` read as a space);
+    `fuzzy` (fuzzymatching=true): any name with a word that starts with the value."""
+    key = search_key(value.replace("^", " "))
+    if fuzzy:
+        return or_(
+            wildcard(Study.patient_name_key, f"{key}*"),
+            wildcard(Study.patient_name_key, f"* {key}*"),
+        )
+    return wildcard(Study.patient_name_key, key)
 
 
 def uid_list(column: InstrumentedAttribute[str], value: str) -> ColumnElement[bool]:
@@ -75,17 +85,17 @@ def modalities(value: str) -> ColumnElement[bool]:
     return or_(*(wrapped.contains(f"\\{m}\\", autoescape=True) for m in wanted))
 
 
-def study_conditions(params: dict[str, str]) -> list[ColumnElement[bool]]:
+def study_conditions(params: dict[str, str], fuzzy: bool = False) -> list[ColumnElement[bool]]:
     """SQL conditions on `Study` for the supported QIDO-RS study attributes."""
     found: list[ColumnElement[bool]] = []
     for name, value in params.items():
         if not value:
             continue
         if name == "PatientName":
-            found.append(patient_name(value))
+            found.append(patient_name(value, fuzzy))
         elif name in ("PatientID", "AccessionNumber"):
             column = Study.patient_id if name == "PatientID" else Study.accession_number
-            found.append(column == value)
+            found.append(wildcard(column.cast(String), value))
         elif name == "StudyInstanceUID":
             found.append(uid_list(Study.study_instance_uid, value))
         elif name in ("StudyDate", "PatientBirthDate"):
@@ -96,3 +106,30 @@ def study_conditions(params: dict[str, str]) -> list[ColumnElement[bool]]:
         elif name == "StudyDescription":
             found.append(wildcard(Study.study_description.cast(String), value))
     return found
+
+
+def instance_conditions(params: dict[str, str]) -> list[ColumnElement[bool]]:
+    """SQL conditions on `Instance` for the series and instance attributes."""
+    found: list[ColumnElement[bool]] = []
+    for name, value in params.items():
+        if name in ("SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID"):
+            uid = {
+                "SeriesInstanceUID": Instance.series_instance_uid,
+                "SOPInstanceUID": Instance.sop_instance_uid,
+                "SOPClassUID": Instance.sop_class_uid,
+            }[name]
+            found.append(uid_list(uid, value))
+        elif name in ("Modality", "SeriesDescription"):
+            text = Instance.modality if name == "Modality" else Instance.series_description
+            found.append(wildcard(text.cast(String), value))
+        elif name in ("SeriesNumber", "InstanceNumber"):
+            number = Instance.series_number if name == "SeriesNumber" else Instance.instance_number
+            found.append(number == _integer(value, name))
+    return found
+
+
+def _integer(text: str, parameter: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise _bad(parameter, f"{text!r} is not an integer") from None

@@ -274,18 +274,6 @@ class Health(BaseModel):
     version: str
 
 
-class StoredInstance(BaseModel):
-    sop_instance_uid: str | None
-    study_instance_uid: str | None
-    status: Literal["stored", "already_present", "refused"]
-    sha256: str
-    reason: str | None
-
-
-class StowResult(BaseModel):
-    instances: list[StoredInstance]
-
-
 class ViewerLinkPublic(BaseModel):
     """A one-time link that opens the viewer on a dossier's studies in a browser."""
 

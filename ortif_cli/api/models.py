@@ -488,23 +488,13 @@ class Session:
 
 @dataclass(frozen=True)
 class StoredInstance:
-    """The server's answer for one instance of a STOW-RS request."""
+    """The server's answer for one instance of a STOW-RS request (see `api.stow_answer`)."""
 
     sop_instance_uid: str | None
     study_instance_uid: str | None
     status: str
     sha256: str | None
     reason: str | None
-
-    @classmethod
-    def from_json(cls, data: Json) -> StoredInstance:
-        return cls(
-            data.get("sop_instance_uid"),
-            data.get("study_instance_uid"),
-            data["status"],
-            data.get("sha256"),
-            data.get("reason"),
-        )
 
 
 @dataclass(frozen=True)

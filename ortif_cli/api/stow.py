@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from ortif_cli.api.client import PlatformClient, error_for_response, network_errors
 from ortif_cli.api.models import StoredInstance
+from ortif_cli.api.stow_answer import read_answer
 from ortif_cli.errors import OrtifError
 from ortif_cli.i18n import _
 
@@ -114,7 +115,7 @@ def store_batch(
 ) -> list[UploadOutcome]:
     """POST one batch to STOW-RS and pair each file with the server's answer."""
     body = _MultipartBody(items, on_bytes)
-    headers = {"Content-Type": body.content_type, "Accept": "application/json"}
+    headers = {"Content-Type": body.content_type, "Accept": "application/dicom+json"}
     with network_errors(client.base_url):
         response = client.http.post(STOW_PATH, content=iter(body), headers=headers)
     if response.status_code >= 500:
@@ -123,10 +124,7 @@ def store_batch(
         )
     if response.is_error and response.status_code not in (409,):
         raise error_for_response(response)
-    answers = {
-        answer.sop_instance_uid: answer
-        for answer in map(StoredInstance.from_json, response.json()["instances"])
-    }
+    answers = {answer.sop_instance_uid: answer for answer in read_answer(response.json())}
     return [
         UploadOutcome(
             item, body.digests.get(item.sop_instance_uid, ""), answers.get(item.sop_instance_uid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -12,24 +13,49 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from ortif_server import stow_answer
+from ortif_server.caller import Caller
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import DATABASE_ERRORS, ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
-from ortif_server.schemas import StoredInstance, StowResult
+from ortif_server.store import BlobStore
+from ortif_server.wado_lookup import public_base_url
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
+DICOM_JSON = "application/dicom+json"
 
 
-@router.post("/studies", response_model=StowResult)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"content": {DICOM_JSON: {}}} for status in (200, 202, 409)
+}
+
+
+@router.post("/studies", response_class=JSONResponse, responses=RESPONSES)
 async def store_instances(
     request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
 ) -> JSONResponse:
-    """Store each DICOM part of a multipart/related body; say what became of each."""
+    """Store each DICOM part of a multipart/related body; say what became of each
+    (PS3.18 10.5.3, plus the private block \"ORTIF 1.0\" of docs/api.md)."""
+    return await _store(request, (caller, session, store), None)
+
+
+@router.post("/studies/{study_uid}", response_class=JSONResponse, responses=RESPONSES)
+async def store_study_instances(
+    study_uid: str, request: Request, caller: CurrentCaller, session: SessionDep, store: StoreDep
+) -> JSONResponse:
+    """As `POST /studies`; an instance of another study is refused (0xA900)."""
+    return await _store(request, (caller, session, store), study_uid)
+
+
+async def _store(
+    request: Request, found: tuple[Caller, Session, BlobStore], study_uid: str | None
+) -> JSONResponse:
+    caller, session, store = found
     boundary = multipart_boundary(request.headers.get("content-type"))
     await run_in_threadpool(session.commit)  # no connection held while the body streams in
-    receiver = StowReceiver(store, boundary, partial(_digest_of, session))
+    receiver = StowReceiver(store, boundary, partial(_digest_of, session), study_uid)
     try:
         await _receive(request, receiver)
     finally:
@@ -39,7 +65,7 @@ async def store_instances(
         await run_in_threadpool(record_outcomes, session, caller, receiver.outcomes)
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
-    return _answer(receiver)
+    return _answer(receiver, public_base_url(request))
 
 
 def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
@@ -64,22 +90,11 @@ async def _receive(request: Request, receiver: StowReceiver) -> None:
         raise ApiError(400, "bad_request", "The client disconnected during the upload.") from None
 
 
-def _answer(receiver: StowReceiver) -> JSONResponse:
+def _answer(receiver: StowReceiver, base_url: str) -> JSONResponse:
     """200 if all were accepted, 202 if some were refused, 409 if all were."""
-    instances = [
-        StoredInstance(
-            sop_instance_uid=o.sop_instance_uid,
-            study_instance_uid=o.study_instance_uid,
-            status=o.status,  # type: ignore[arg-type]
-            sha256=o.sha256,
-            reason=o.reason,
-        )
-        for o in receiver.outcomes
-    ]
-    refused = sum(1 for i in instances if i.status == "refused")
-    status = 409 if refused == len(instances) else 202 if refused else 200
-    log.info("STOW: %d parts, %d refused", len(instances), refused)
-    content = StowResult(instances=instances).model_dump(mode="json")
-    if status == 409:
-        content["error"] = {"code": "conflict", "message": "Every instance was refused."}
-    return JSONResponse(content, status_code=status)
+    outcomes = receiver.outcomes
+    refused = sum(1 for o in outcomes if o.status == "refused")
+    status = 409 if refused == len(outcomes) else 202 if refused else 200
+    log.info("STOW: %d parts, %d refused", len(outcomes), refused)
+    content = stow_answer.answer(outcomes, base_url)
+    return JSONResponse(content, status_code=status, media_type=DICOM_JSON)

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ortif_server import audit, wado
+from ortif_server import wado
 from ortif_server.deps import ReaderCaller, SessionDep, StoreDep
-from ortif_server.errors import not_found
-from ortif_server.models import Instance
-from ortif_server.visibility import visible_study
+from ortif_server.wado_lookup import Uids, public_base_url, visible_instances
 
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 
@@ -21,36 +17,22 @@ def _retrieve(
     caller: ReaderCaller,
     session: SessionDep,
     store: StoreDep,
-    uids: tuple[str, str | None, str | None],
+    uids: Uids,
 ) -> StreamingResponse | FileResponse:
-    study_uid, _, sop_uid = uids
-    single = sop_uid is not None
-    as_multipart = wado.wants_multipart(request.headers.get("accept"), single)
-    visible_study(session, caller, study_uid)
-    rows = _instances(session, uids)
-    if not rows:
-        raise not_found(f"Instances of study {study_uid}")
-    audit.record(session, caller, "retrieve", ("exam", study_uid), None)
-    session.commit()
+    rows = visible_instances(session, caller, uids)
+    syntaxes = {r.transfer_syntax_uid for r in rows}
+    as_multipart = wado.wants_multipart(
+        request.headers.get("accept"), uids[2] is not None, syntaxes
+    )
     if not as_multipart:
         path = store.path_for(rows[0].sha256)
         return FileResponse(path, media_type=wado.DICOM, headers={"ETag": f'"{rows[0].sha256}"'})
     paths = {r.sop_instance_uid: store.path_for(r.sha256) for r in rows}
     boundary = wado.new_boundary()
-    base_url = str(request.base_url).rstrip("/")
-    body = wado.multipart(rows, paths, base_url, boundary)
-    return StreamingResponse(body, media_type=wado.content_type(boundary))
-
-
-def _instances(session: Session, uids: tuple[str, str | None, str | None]) -> list[Instance]:
-    study_uid, series_uid, sop_uid = uids
-    query = select(Instance).where(Instance.study_instance_uid == study_uid)
-    if series_uid is not None:
-        query = query.where(Instance.series_instance_uid == series_uid)
-    if sop_uid is not None:
-        query = query.where(Instance.sop_instance_uid == sop_uid)
-    order = (Instance.series_number, Instance.instance_number, Instance.id)
-    return list(session.scalars(query.order_by(*order)))
+    base_url = public_base_url(request)
+    body, length = wado.multipart(rows, paths, base_url, boundary)
+    headers = {"Content-Length": str(length)}
+    return StreamingResponse(body, media_type=wado.content_type(boundary), headers=headers)
 
 
 @router.get("/studies/{study_uid}", response_model=None)

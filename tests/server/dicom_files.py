@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from typing import Any
 
+import httpx
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
@@ -67,3 +70,10 @@ def multipart(parts: list[bytes], boundary: str = "ortif-test-boundary") -> tupl
     )
     body += b"--%s--\r\n" % boundary.encode()
     return body, f'multipart/related; type="application/dicom"; boundary={boundary}'
+
+
+def stow_instances(answer: httpx.Response) -> list[dict[str, Any]]:
+    """The instances of a STOW-RS answer, as the CLI reads them (accepted first)."""
+    from ortif_cli.api.stow_answer import read_answer
+
+    return [dataclasses.asdict(instance) for instance in read_answer(answer.json())]

@@ -36,12 +36,12 @@ def create_dossier(client: httpx.Client, correspondents: list[dict[str, Any]], *
 
 def upload_study(client: httpx.Client, *files: bytes) -> str:
     """STOW the files (one new CT if none given); return the study UID of the first."""
-    from tests.server.dicom_files import ct_bytes, multipart
+    from tests.server.dicom_files import ct_bytes, multipart, stow_instances
 
     body, content_type = multipart(list(files) or [ct_bytes()])
     answer = client.post("/dicomweb/studies", content=body, headers={"Content-Type": content_type})
     assert answer.status_code == 200, answer.text
-    uid: str = answer.json()["instances"][0]["study_instance_uid"]
+    uid: str = stow_instances(answer)[0]["study_instance_uid"]
     return uid
 
 

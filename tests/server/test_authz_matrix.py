@@ -215,6 +215,32 @@ ROWS = [
         "/dicomweb/studies/{study}/series/{series}/instances/{sop}",
         on_dossier(200, 200, 200, guest=200),
     ),
+    # Into a study of its own: an uploader sees the whole study it added an instance to.
+    Row("POST", "/dicomweb/studies/{new_study}", expect(200, guest=200, other_guest=200)),
+    Row("GET", "/dicomweb/series", expect(200, guest=200, other_guest=200)),
+    Row("GET", "/dicomweb/instances", expect(200, guest=200, other_guest=200)),
+    *(
+        Row("GET", f"/dicomweb/studies/{{study}}{tail}", on_dossier(200, 200, 200, guest=200))
+        for tail in (
+            "/instances",
+            "/metadata",
+            "/thumbnail",
+            "/series/{series}/metadata",
+            "/series/{series}/thumbnail",
+            *(
+                f"/series/{{series}}/instances/{{sop}}{leaf}"
+                for leaf in (
+                    "/metadata",
+                    "/rendered",
+                    "/thumbnail",
+                    "/bulk/{tag}",
+                    "/frames/{frame}",
+                    "/frames/{frame}/rendered",
+                    "/frames/{frame}/thumbnail",
+                )
+            ),
+        )
+    ),
 ]
 # Not role-based (no bearer token): POST /api/v1/session, /session/refresh, /guest-session.
 UNAUTHENTICATED = {
@@ -294,6 +320,8 @@ def _build(world: World, outbox: Path) -> None:
     with world.client(world.tokens["owner"]) as alice:
         _directory_ids(world, alice)
         world.ids["study"] = _upload_study(world, alice)
+        world.ids["frame"], world.ids["tag"] = "1", "7FE00010"
+        world.ids["new_study"] = generate_uid()
         world.ids["doc"] = _upload_document(alice)
         world.ids["spare_doc"] = _upload_document(alice)
         world.ids["tok"] = alice.post("/api/v1/tokens", json={"name": "x"}).json()["id"]
@@ -439,11 +467,22 @@ def _request(world: World, row: Row, role: str, path: str) -> httpx.Response:
         if path == "/dicomweb/studies" and row.method == "POST":
             stow, content_type = multipart([ct_bytes()])
             return client.post(path, content=stow, headers={"Content-Type": content_type})
-        if path.startswith("/dicomweb/studies/") and not path.endswith(("/series", "/instances")):
-            accept = {"Accept": 'multipart/related; type="application/dicom"'}
-            return client.get(path, headers=accept)
+        if path.startswith("/dicomweb/studies/") and row.method == "POST":
+            stow, content_type = multipart([ct_bytes(study_uid=path.rsplit("/", 1)[1])])
+            return client.post(path, content=stow, headers={"Content-Type": content_type})
+        if path.startswith("/dicomweb/studies/"):
+            return client.get(path, headers=_dicomweb_accept(path))
         body = row.body(world, role) if row.body else None
         return client.request(row.method, path, json=body)
+
+
+def _dicomweb_accept(path: str) -> dict[str, str]:
+    """What a client of each WADO-RS resource asks for (QIDO, metadata, images: defaults)."""
+    if "/frames/" in path and not path.endswith(("/rendered", "/thumbnail")) or "/bulk/" in path:
+        return {"Accept": 'multipart/related; type="application/octet-stream"'}
+    if path.endswith(("/series", "/instances", "/metadata", "/rendered", "/thumbnail")):
+        return {}
+    return {"Accept": 'multipart/related; type="application/dicom"'}
 
 
 @pytest.mark.parametrize(("row", "role"), CELLS)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.server.conftest import Server
-from tests.server.dicom_files import ct_bytes, multipart
+from tests.server.dicom_files import ct_bytes, multipart, stow_instances
 from tests.server.dossier_helpers import PATIENT
 
 Client = Callable[[str], httpx.Client]
@@ -71,7 +71,7 @@ def test_a_stow_replay_is_replayed(signed_in: Client) -> None:
     first = alice.post("/dicomweb/studies", content=body, headers=headers)
     second = alice.post("/dicomweb/studies", content=body, headers=headers)
     assert first.json() == second.json()
-    assert second.json()["instances"][0]["status"] == "stored"
+    assert stow_instances(second)[0]["status"] == "stored"
     assert second.headers["idempotent-replayed"] == "true"
 
 

@@ -12,7 +12,7 @@ import pytest
 from ortif_server.admin import admin_session
 from ortif_server.models import Invitation
 from tests.server.conftest import Server
-from tests.server.dicom_files import ct_bytes, multipart
+from tests.server.dicom_files import ct_bytes, multipart, stow_instances
 from tests.server.dossier_helpers import create_dossier, sent_dossier, upload_study
 from tests.server.invitation_helpers import (
     CODE,
@@ -105,7 +105,7 @@ def test_the_guest_reads_its_dossier_and_adds_steps(
     step = {
         "kind": "answer",
         "document_ids": [document["id"]],
-        "study_instance_uids": [stow.json()["instances"][0]["study_instance_uid"]],
+        "study_instance_uids": [stow_instances(stow)[0]["study_instance_uid"]],
     }
     answer = guest.post(f"/api/v1/dossiers/{dossier['id']}/steps", json=step)
     assert answer.status_code == 201, answer.text

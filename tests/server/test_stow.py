@@ -10,7 +10,7 @@ import httpx
 from pydicom.uid import generate_uid
 
 from tests.server.conftest import Server
-from tests.server.dicom_files import ct_bytes, multipart, without
+from tests.server.dicom_files import ct_bytes, multipart, stow_instances, without
 from tests.server.dossier_helpers import create_dossier
 
 Client = Callable[[str], httpx.Client]
@@ -22,7 +22,7 @@ def stow(client: httpx.Client, parts: list[bytes]) -> httpx.Response:
 
 
 def statuses(answer: httpx.Response) -> list[Any]:
-    return [(i["status"], i["reason"]) for i in answer.json()["instances"]]
+    return [(i["status"], i["reason"]) for i in stow_instances(answer)]
 
 
 def test_stored_then_already_present(server: Server, signed_in: Client) -> None:
@@ -31,7 +31,8 @@ def test_stored_then_already_present(server: Server, signed_in: Client) -> None:
     files = [ct_bytes(study_uid) for _ in range(3)]
     first = stow(alice, files)
     assert first.status_code == 200
-    instances = first.json()["instances"]
+    assert first.headers["content-type"] == "application/dicom+json"
+    instances = stow_instances(first)
     assert [i["status"] for i in instances] == ["stored"] * 3
     for data, instance in zip(files, instances, strict=True):
         digest = hashlib.sha256(data).hexdigest()
@@ -44,6 +45,21 @@ def test_stored_then_already_present(server: Server, signed_in: Client) -> None:
     assert again.status_code == 200
     assert statuses(again) == [("already_present", None)]
     assert list((server.data_dir / "tmp").iterdir()) == []
+
+
+def test_answer_is_a_ps3_18_dataset(server: Server, signed_in: Client) -> None:
+    study_uid = generate_uid()
+    data = ct_bytes(study_uid)
+    answer = stow(signed_in("alice"), [data]).json()
+    assert answer["00081190"]["Value"] == [f"{server.url}/dicomweb/studies/{study_uid}"]
+    [item] = answer["00081199"]["Value"]
+    assert item["00081150"]["Value"] == ["1.2.840.10008.5.1.4.1.1.2"]
+    assert item["00081155"]["Value"] == [_sop_uid(data)]
+    assert item["00081190"]["Value"][0].endswith(f"/instances/{_sop_uid(data)}")
+    assert item["00770010"] == {"vr": "LO", "Value": ["ORTIF 1.0"]}
+    assert item["00771001"]["Value"] == ["STORED"]
+    assert item["00771002"]["Value"] == [hashlib.sha256(data).hexdigest()]
+    assert "00081198" not in answer
 
 
 def test_refusals(server: Server, signed_in: Client) -> None:
@@ -62,16 +78,18 @@ def test_refusals(server: Server, signed_in: Client) -> None:
     ]
     answer = stow(alice, parts)
     assert answer.status_code == 202
-    reasons = [reason for _, reason in statuses(answer)]
+    assert statuses(answer)[0] == ("stored", None)
+    reasons = [reason for _, reason in statuses(answer)[1:]]
     assert reasons[0].startswith("not DICOM")
     assert reasons[1].startswith("truncated")
     assert reasons[2].startswith("truncated")
     assert reasons[3] == "no SOP Instance UID"
     assert reasons[4] == "no Study Instance UID"
     assert reasons[5] == "SOP Instance UID already stored with different bytes"
-    assert statuses(answer)[6] == ("stored", None)
-    assert answer.json()["instances"][0]["sop_instance_uid"] is None
-    assert answer.json()["instances"][5]["sop_instance_uid"] == sop_uid
+    assert stow_instances(answer)[1]["sop_instance_uid"] is None
+    assert stow_instances(answer)[6]["sop_instance_uid"] == sop_uid
+    failed = answer.json()["00081198"]["Value"]
+    assert [item["00081197"]["Value"][0] for item in failed] == [0xC000] * 5 + [0x0111]
     assert list((server.data_dir / "tmp").iterdir()) == []
 
 
@@ -171,3 +189,14 @@ def _sop_uid(data: bytes) -> str:
     from pydicom import dcmread
 
     return str(dcmread(io.BytesIO(data)).SOPInstanceUID)
+
+
+def test_store_into_a_named_study(signed_in: Client) -> None:
+    alice, study_uid = signed_in("alice"), generate_uid()
+    body, content_type = multipart([ct_bytes(study_uid), ct_bytes()])
+    answer = alice.post(
+        f"/dicomweb/studies/{study_uid}", content=body, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 202
+    assert [s for s, _ in statuses(answer)] == ["stored", "refused"]
+    assert answer.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xA900]

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from ortif_server.db import create_db_engine
 from tests.server.conftest import _database_backends, fresh_postgresql_database
-from tests.server.dicom_files import ct_bytes, multipart
+from tests.server.dicom_files import ct_bytes, multipart, stow_instances
 from tests.server.server_process import ServerProcess
 from tests.server.test_faults import _big_ct, _request_head
 
@@ -61,10 +61,7 @@ def test_concurrent_uploads_of_the_same_instances_store_each_once(live: ServerPr
         answers = list(pool.map(upload, range(8)))
     assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
     stored = Counter(
-        i["sop_instance_uid"]
-        for a in answers
-        for i in a.json()["instances"]
-        if i["status"] == "stored"
+        i["sop_instance_uid"] for a in answers for i in stow_instances(a) if i["status"] == "stored"
     )
     assert len(stored) == 10 and set(stored.values()) == {1}
     assert _counts(live, study_uid) == (10, 10, sum(len(f) for f in files))

@@ -143,7 +143,13 @@ def test_uploads_are_retried_on_5xx_and_connection_errors(
             return httpx.Response(503, json={"error": {"code": "x", "message": "busy"}})
         if len(calls) == 2:
             raise httpx.ConnectError("dropped")
-        body = {"instances": [{"sop_instance_uid": "1.2", "status": "stored", "sha256": digest}]}
+        item = {
+            "00081155": {"vr": "UI", "Value": ["1.2"]},
+            "00770010": {"vr": "LO", "Value": ["ORTIF 1.0"]},
+            "00771001": {"vr": "CS", "Value": ["STORED"]},
+            "00771002": {"vr": "LO", "Value": [digest]},
+        }
+        body = {"00081199": {"vr": "SQ", "Value": [item]}}
         return httpx.Response(200, content=json.dumps(body))
 
     monkeypatch.setattr(transfer, "BACKOFF", 0.01)
