@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import subprocess
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -83,3 +84,42 @@ def write_dicomdir(paths: Iterable[Path], directory: Path) -> Path:
         del file_set
         gc.collect()
     return directory / "DICOMDIR"
+
+
+def write_bare_data_set(source: Path, path: Path, *, implicit_vr: bool) -> Path:
+    """`source` as old modalities and CD burners write it: the data set alone, no preamble
+    and no File Meta Information, in Implicit or Explicit VR Little Endian."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset
+
+    ds = dcmread(source)
+    buffer = DicomBytesIO()
+    buffer.is_little_endian, buffer.is_implicit_VR = True, implicit_vr
+    write_dataset(buffer, ds)
+    return write_non_dicom(path, buffer.getvalue())
+
+
+def write_in_syntax(source: Path, path: Path, option: str) -> Path:
+    """A Part 10 copy of `source` converted by dcmtk's `dcmconv` (`+tb` retired Explicit VR
+    Big Endian, `+td` Deflated Explicit VR Little Endian)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dcmconv", option, str(source), str(path)], check=True, capture_output=True)
+    return path
+
+
+def write_without_transfer_syntax(source: Path, path: Path) -> Path:
+    """A copy of `source` whose File Meta Information lacks its Transfer Syntax UID, as
+    some CD burners write: pydicom guesses the syntax, the platform refuses the file."""
+    import struct
+
+    from ortif_cli.dicom.file_meta import PREAMBLE, read_part10_meta
+
+    sop_class, sop_instance, _, offset = read_part10_meta(source)
+
+    def element(number: int, value: str) -> bytes:
+        raw = value.encode() + b"\0" * (len(value) % 2)
+        return struct.pack("<HH2sH", 0x0002, number, b"UI", len(raw)) + raw
+
+    body = element(0x0002, sop_class) + element(0x0003, sop_instance)
+    length = struct.pack("<HH2sHI", 0x0002, 0x0000, b"UL", 4, len(body))
+    return write_non_dicom(path, PREAMBLE + length + body + source.read_bytes()[offset:])

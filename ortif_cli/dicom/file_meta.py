@@ -21,7 +21,8 @@ IMPLEMENTATION_CLASS_UID = "2.25.241241654635380879518839346317626994196"
 IMPLEMENTATION_VERSION_NAME = "ORTIF_" + __version__.replace(".", "")[:10]
 
 _PLAIN_UID = re.compile(r"^[0-9.]{1,64}$")
-_PREAMBLE = b"\x00" * 128 + b"DICM"
+PREAMBLE = b"\x00" * 128 + b"DICM"
+"""The 128-byte preamble and the `DICM` prefix of every Part 10 file."""
 _VERSION = b"\x02\x00\x01\x00OB\x00\x00" + struct.pack("<I", 2) + b"\x00\x01"
 
 
@@ -58,7 +59,7 @@ def file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: 
         )
     )
     length = b"\x02\x00\x00\x00UL" + struct.pack("<HI", 4, len(body))
-    return _PREAMBLE + length + body
+    return PREAMBLE + length + body
 
 
 def any_file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: str) -> bytes:
@@ -78,7 +79,7 @@ def any_file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_u
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     buffer = DicomBytesIO()
     write_file_meta_info(buffer, meta, enforce_standard=False)
-    return _PREAMBLE + buffer.getvalue()
+    return PREAMBLE + buffer.getvalue()
 
 
 def read_part10_meta(path: Path) -> tuple[str, str, str, int]:

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
-from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
+from ortif_cli.dicom.headers import (
+    BARE,
+    NO_PREAMBLE,
+    PART10,
+    PIXEL_DATA,
+    NotDicom,
+    Truncated,
+    read_header,
+)
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
 from ortif_cli.i18n import _
@@ -69,10 +77,17 @@ class InstanceFile:
     """Patient's Name as decoded (PN with `^`), for display."""
     member: str | None = None
     """The member name when `path` is a zip archive holding the instance."""
+    framing: str = PART10
+    """PART10, or NO_PREAMBLE / BARE for a legacy file sent wrapped (`dicom.part10`)."""
 
     @property
     def label(self) -> str:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @property
+    def wrapped(self) -> bool:
+        """Whether the file is sent behind a built preamble (and File Meta Information)."""
+        return self.framing != PART10
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,8 @@ def quick_instance(path: Path) -> InstanceFile:
         header = None
     if header is None or PIXEL_DATA not in header[0] or OTHER_PATIENT_IDS_SEQUENCE in header[0]:
         return _read_instance(path)  # no Pixel Data (cut short?), INS, or unusual: pydicom
-    values, syntax = header
-    return _instance_from(path, path.stat().st_size, values, syntax, None, None)
+    values, syntax, framing = header
+    return _instance_from(path, path.stat().st_size, values, syntax, None, None, framing)
 
 
 def group_studies(instances: Iterable[InstanceFile]) -> list[StudyOnDisk]:
@@ -208,7 +223,10 @@ def _read_stream(fp: BinaryIO, size: int, path: Path, member: str | None = None)
     values = _raw_values(ds)
     if not _check_pixel_data(fp, ds, size) and _is_image(values):
         raise _Unusable(_("truncated: the image has no Pixel Data"))
-    return _instance(path, size, ds, values, member)
+    framing = PART10 if has_preamble else NO_PREAMBLE
+    if not has_preamble and "TransferSyntaxUID" not in ds.file_meta:
+        framing = BARE
+    return _instance(path, size, ds, values, member, framing)
 
 
 def scan_zip(archive: Path) -> FolderScan:
@@ -302,6 +320,8 @@ def _sniff(fp: BinaryIO) -> bool:
     """
     head = fp.read(132)
     fp.seek(0)
+    if not head:
+        raise _Unusable(_("empty file"))
     if head[128:132] == b"DICM":
         return True
     if len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3:4] == b"\x00":
@@ -389,10 +409,15 @@ def _check_fragments(fp: BinaryIO, size: int, endian: str) -> None:
 
 
 def _instance(
-    path: Path, size: int, ds: Dataset, values: dict[int, bytes], member: str | None = None
+    path: Path,
+    size: int,
+    ds: Dataset,
+    values: dict[int, bytes],
+    member: str | None = None,
+    framing: str = PART10,
 ) -> InstanceFile:
     syntax = _transfer_syntax_uid(ds)
-    return _instance_from(path, size, values, syntax, ins_matricule(ds), member)
+    return _instance_from(path, size, values, syntax, ins_matricule(ds), member, framing)
 
 
 def _instance_from(
@@ -402,8 +427,11 @@ def _instance_from(
     syntax: str,
     ins: str | None,
     member: str | None,
+    framing: str = PART10,
 ) -> InstanceFile:
     charsets = charsets_of(values)
+    if framing == BARE and not ascii_value(values.get(SOP_CLASS_UID)):
+        raise _Unusable(_("no File Meta Information and no SOP Class UID to build it from"))
 
     def text(tag: int) -> str | None:
         return text_value(values, tag, charsets, person_name=tag == PATIENT_NAME) or None
@@ -428,6 +456,7 @@ def _instance_from(
         accession_number=text(ACCESSION_NUMBER),
         patient_name_raw=text(PATIENT_NAME),
         member=member,
+        framing=framing,
     )
 
 
@@ -450,6 +479,8 @@ def _required_uid(values: dict[int, bytes], tag: int, name: str) -> str:
     uid = ascii_value(values.get(tag))
     if not uid:
         raise _Unusable(_("no {name}").format(name=name))
+    if len(uid) > 64:
+        raise _Unusable(_("invalid {name} (longer than 64 characters)").format(name=name))
     return uid
 
 
