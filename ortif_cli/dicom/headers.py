@@ -123,6 +123,30 @@ def read_values(data: bytes, *, explicit: bool) -> dict[int, bytes]:
     return values
 
 
+def read_item(
+    data: bytes,
+    offset: int,
+    end: int,
+    *,
+    explicit: bool,
+    wanted: Container[int],
+    group: int | None = None,
+) -> tuple[dict[int, bytes], int]:
+    """The raw values of `wanted` elements of an item of `data` starting at `offset`, and
+    the offset after it: `end` (a defined length), past its Item Delimitation Item, or
+    at the first element out of `group` when one is given.
+
+    Nested sequences are skipped. Raises Truncated when the item is malformed, and
+    ValueError when a wanted element has an undefined length.
+    """
+    values: dict[int, bytes] = {}
+    try:
+        after = _walk(_BytesReader(data), offset, end, explicit, wanted, values, group)
+    except _Unsure as exc:
+        raise ValueError("a wanted element has an undefined length") from exc
+    return values, after
+
+
 def read_header(path: str, wanted: Iterable[int]) -> Header | None:
     """The raw values of `wanted` data set tags, the transfer syntax UID and framing, or None.
 

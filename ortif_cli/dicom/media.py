@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
 from ortif_cli.dicom.headers import (
@@ -229,69 +229,59 @@ def _read_stream(fp: BinaryIO, size: int, path: Path, member: str | None = None)
     return _instance(path, size, ds, values, member, framing)
 
 
-def scan_zip(archive: Path) -> FolderScan:
-    """Read the header of every member of a zip file, without extracting it to disk."""
+def scan_archive(archive: Path) -> FolderScan | None:
+    """Read the header of every member of a zip file or CD image, without extracting it.
+
+    None when `archive` is neither (a folder, say).
+    """
+    from ortif_cli.dicom.archives import ArchiveError, archive_kind, open_archive
+
+    if archive_kind(archive) is None:
+        return None
     scan = FolderScan()
     try:
-        zip_file = zipfile.ZipFile(archive)
-    except (OSError, zipfile.BadZipFile) as exc:
+        with open_archive(archive) as members:
+            for name, size in members.members():
+                _read_member(scan, archive, name, partial(members.open, name), size)
+    except ArchiveError as exc:
         raise NotFoundError(
-            _("{archive} is not a readable zip file ({reason}).").format(
+            _("{archive} is not a readable zip file or CD image ({reason}).").format(
                 archive=archive, reason=exc
             )
         ) from exc
-    with zip_file:
-        for info in sorted(zip_file.infolist(), key=lambda i: i.filename):
-            if info.is_dir():
-                continue
-            label = archive / info.filename
-            if Path(info.filename).name.upper() == "DICOMDIR":
-                scan.skipped.append(label)
-                continue
-            try:
-                with warnings.catch_warnings(record=True) as caught, zip_file.open(info) as fp:
-                    warnings.simplefilter("always")
-                    instance = _read_stream(fp, info.file_size, archive, info.filename)  # type: ignore[arg-type]
-                if caught:
-                    raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
-                scan.instances.append(instance)
-            except _NotAnInstance:
-                scan.skipped.append(label)
-            except _Unusable as exc:
-                scan.errors.append(FileError(label, str(exc)))
-            except (OSError, zipfile.BadZipFile, EOFError) as exc:
-                scan.errors.append(
-                    FileError(
-                        label, _("cannot be read from the archive ({reason})").format(reason=exc)
-                    )
-                )
     return scan
 
 
+def _read_member(
+    scan: FolderScan, archive: Path, name: str, opener: Callable[[], IO[bytes]], size: int
+) -> None:
+    label = archive / name
+    if name.rsplit("/", 1)[-1].split(";", 1)[0].upper() in ("DICOMDIR", "DICOMDIR."):
+        scan.skipped.append(label)
+        return
+    try:
+        with warnings.catch_warnings(record=True) as caught, opener() as fp:
+            warnings.simplefilter("always")
+            instance = _read_stream(fp, size, archive, name)  # type: ignore[arg-type]
+        if caught:
+            raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
+        scan.instances.append(instance)
+    except _NotAnInstance:
+        scan.skipped.append(label)
+    except _Unusable as exc:
+        scan.errors.append(FileError(label, str(exc)))
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        reason = _("cannot be read from the archive ({reason})").format(reason=exc)
+        scan.errors.append(FileError(label, reason))
+
+
 def open_instance(instance: InstanceFile) -> BinaryIO:
-    """The bytes of an instance, from its file or from inside its zip archive."""
+    """The bytes of an instance, from its file or from inside its zip file or CD image."""
     if instance.member is None:
         return open(instance.path, "rb")
-    zip_file = zipfile.ZipFile(instance.path)
-    return cast(BinaryIO, _ZipMember(zip_file, zip_file.open(instance.member)))
+    from ortif_cli.dicom.archives import open_member
 
-
-class _ZipMember(io.RawIOBase):
-    """A zip member that closes its archive with it."""
-
-    def __init__(self, archive: zipfile.ZipFile, member: IO[bytes]) -> None:
-        self._archive, self._member = archive, member
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        return self._member.read(size)
-
-    def close(self) -> None:
-        self._member.close()
-        self._archive.close()
-        super().close()
+    return open_member(instance.path, instance.member)
 
 
 def _walk(folder: Path, errors: list[FileError]) -> Iterator[Path]:
