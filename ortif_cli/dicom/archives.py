@@ -86,7 +86,8 @@ def open_member(path: Path, name: str) -> BinaryIO:
     """One member's bytes; the archive is closed with the stream."""
     stack = ExitStack()
     try:
-        member = stack.enter_context(open_archive(path)).open(name)
+        archive = stack.enter_context(open_archive(path))
+        member = stack.enter_context(archive.open(name))  # pycdlib's reads only once entered
     except BaseException:
         stack.close()
         raise
@@ -126,10 +127,10 @@ class _CdImage:
 
 
 class _Member(io.RawIOBase):
-    """An archive member that closes its archive with it."""
+    """An archive member read through its open archive; `close` closes both."""
 
-    def __init__(self, member: IO[bytes], close_archive: Callable[[], None]) -> None:
-        self._member, self._close_archive = member, close_archive
+    def __init__(self, member: IO[bytes], close: Callable[[], None]) -> None:
+        self._member, self._close = member, close
 
     def readable(self) -> bool:
         return True
@@ -139,6 +140,5 @@ class _Member(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
-            self._member.close()
-            self._close_archive()
+            self._close()
         super().close()

@@ -16,8 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, charsets_of, text_value
-from ortif_cli.dicom.directory_records import Directory, Record, Unreadable, read_directory
+from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
+from ortif_cli.dicom.directory_records import (
+    REFERENCED_SOP_INSTANCE,
+    Directory,
+    Record,
+    Unreadable,
+    read_directory,
+)
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch
 from ortif_cli.errors import NotFoundError
@@ -41,6 +47,8 @@ class DicomdirStudy:
     match: StudyMatch
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    instances: set[str] = field(default_factory=set)
+    """The SOP Instance UIDs referenced (file keys where a record gives none)."""
 
 
 @dataclass
@@ -144,8 +152,10 @@ def _study(
     )
     for leaf in (leaf for one in series for leaf in _chain(directory, one.lower)):
         if parts := leaf.file_id:
-            _reference(found, index, medium, base + file_key("/".join(parts)))
-    found.match = replace(found.match, instance_count=len(found.files) + len(found.missing))
+            key = base + file_key("/".join(parts))
+            _reference(found, index, medium, key)
+            found.instances.add(ascii_value(leaf.values.get(REFERENCED_SOP_INSTANCE)) or key)
+    found.match = replace(found.match, instance_count=len(found.instances))
     if found.match.birth_date is None and found.files:
         found.match = replace(found.match, birth_date=_birth_date_in(found.files[0]))
     return found

@@ -115,11 +115,10 @@ def _add_study(known: dict[str, DicomdirStudy], study: DicomdirStudy) -> None:
         known[uid] = study
         return
     first = known[uid]
-    first.files = list(dict.fromkeys([*first.files, *study.files]))
-    first.missing = list(dict.fromkeys([*first.missing, *study.missing]))
+    first.instances |= study.instances
     first.match = replace(
         first.match,
-        instance_count=len(first.files) + len(first.missing),
+        instance_count=len(first.instances),
         modalities=sorted({*first.match.modalities, *study.match.modalities}),
         series_count=max(first.match.series_count or 0, study.match.series_count or 0),
     )

@@ -15,6 +15,7 @@ from ortif_cli.dicom.file_meta import PREAMBLE, file_header
 from tests.conftest import REQUESTER, Ortif
 from tests.dicom_factory import (
     write_bare_data_set,
+    write_cd_image,
     write_in_syntax,
     write_study,
     write_truncated,
@@ -127,3 +128,23 @@ def test_other_bytes_under_a_stored_uid_are_refused(ortif: Ortif, tmp_path: Path
     assert code == 6, stderr
     (refused,) = summary["refused"]
     assert "different bytes" in refused["reason"]
+
+
+def test_a_cd_image_is_uploaded_in_place_legacy_file_wrapped(ortif: Ortif, tmp_path: Path) -> None:
+    study = write_study(tmp_path / "src", series=1, instances_per_series=3)
+    cd = tmp_path / "cd"
+    for number, path in enumerate(study.paths[:2]):
+        (cd / "IMAGES").mkdir(parents=True, exist_ok=True)
+        (cd / "IMAGES" / f"IM{number}").write_bytes(path.read_bytes())
+    write_bare_data_set(study.paths[2], cd / "IMAGES" / "OLD", implicit_vr=True)
+    (cd / "README.TXT").write_text("Open VIEWER.EXE")
+    image = write_cd_image(cd, tmp_path / "exam.iso", joliet=False)
+    code, summary, stderr = add(ortif, new_dossier(ortif), image, tmp_path / "r.json")
+    assert code == 0, stderr
+    assert summary["sent"] == 3 and summary["skipped_files"] == 1
+    (wrapped,) = summary["wrapped_files"]
+    assert wrapped["path"] == f"{image}!IMAGES/OLD.;1"
+    instances = json.loads((tmp_path / "r.json").read_text())["instances"]
+    by_uid = {i["sop_instance_uid"]: i["server_sha256"] for i in instances}
+    data = study.paths[0].read_bytes()
+    assert by_uid[study.sop_instance_uids[0]] == sha256(data)
