@@ -187,6 +187,32 @@ def _report(app_: AppContext, dossier_id: int, report: Any, receipt: Path | None
 
     if receipt is not None:
         _write_receipt(receipt, receipt_of(report, dossier_id))
+    _identity_warnings(app_, report)
+    if app_.output.json_mode:
+        app_.output.emit_json(
+            {
+                "dossier_id": dossier_id,
+                "studies": report.study_uids,
+                "sent": len(report.sent),
+                "already_present": report.already_present,
+                "skipped_files": len(report.skipped),
+                **files_report(report),
+            }
+        )
+        return
+    for error in report.errors:
+        app_.output.warning(f"{error.path}: {error.reason}")
+    for instance in report.wrapped:
+        app_.output.message(
+            _("{path}: legacy file without a DICOM file header, sent wrapped in one.").format(
+                path=instance.label
+            )
+        )
+    if not report.failed:  # else the error message that follows names them
+        _summary(app_, dossier_id, report)
+
+
+def _identity_warnings(app_: AppContext, report: Any) -> None:
     for diff in report.identity_warnings:
         app_.output.warning(
             _("the patient's {field} differs: dossier {expected!r}, study {found!r}.").format(
@@ -197,27 +223,9 @@ def _report(app_: AppContext, dossier_id: int, report: Any, receipt: Path | None
         app_.output.warning(
             _("identity difference accepted: {reason}").format(reason=report.accepted_identity)
         )
-    summary = {
-        "dossier_id": dossier_id,
-        "studies": report.study_uids,
-        "sent": len(report.sent),
-        "already_present": report.already_present,
-        "skipped_files": len(report.skipped),
-        **files_report(report),
-    }
-    if app_.output.json_mode:
-        app_.output.emit_json(summary)
-        return
-    for error in report.errors:
-        app_.output.warning(f"{error.path}: {error.reason}")
-    for instance in report.wrapped:
-        app_.output.message(
-            _("{path}: legacy file without a DICOM file header, sent wrapped in one.").format(
-                path=instance.label
-            )
-        )
-    if report.failed:
-        return  # the error message that follows names them
+
+
+def _summary(app_: AppContext, dossier_id: int, report: Any) -> None:
     app_.output.message(
         _(
             "{studies} study(ies) attached to dossier {dossier}: {sent} images sent, "
