@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,16 +27,33 @@ from ortif_cli.dicom.sample import write_sample_study  # noqa: E402
 STUDIES, SERIES, IMAGES = 30, 3, 56
 
 
-def timed(command: list[str], runs: int) -> float:
-    """Median wall time; dcmdump exits non-zero for the junk (not DICOM): only ours must pass."""
-    times = []
+def run(command: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU is user + system time of the process.
+
+    dcmdump exits non-zero for the junk (not DICOM): only ours must succeed.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode and "ortif_cli" in command:
+        raise SystemExit(f"{command}: exit {done.returncode}: {done.stderr[-300:]!r}")
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def side_by_side(ours: list[str], peer: list[str], runs: int) -> list[tuple[float, float]]:
+    """Medians of (wall, CPU) for ours then the peer, runs interleaved so that a change in
+    the machine's load falls on both alike."""
+    run(ours), run(peer)  # warm the page cache for both
+    times: list[list[tuple[float, float]]] = [[], []]
     for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, check=False)
-        times.append(time.perf_counter() - started)
-        if done.returncode and "ortif_cli" in command:
-            raise SystemExit(f"{command}: exit {done.returncode}: {done.stderr[-300:]!r}")
-    return statistics.median(times)
+        times[0].append(run(ours))
+        times[1].append(run(peer))
+    return [
+        (statistics.median(t[0] for t in one), statistics.median(t[1] for t in one))
+        for one in times
+    ]
 
 
 def write_cd(cd: Path) -> None:
@@ -94,10 +112,11 @@ def main() -> None:
         for label, cd in (("with DICOMDIR", with_dicomdir), ("without DICOMDIR", without)):
             ours = [sys.executable, "-m", "ortif_cli", "--json", "exam", "find", "--dir", str(cd)]
             peer = ["/usr/bin/dcmdump", "+sd", "+r", "-q", str(cd)]
-            timed(ours, 1)  # warm the page cache for both
-            a, b = timed(ours, runs), timed(peer, runs)
-            print(f"{files}-file CD {label}: ortif --json exam find --dir CD: {a:.3f} s")
-            print(f"  peer: {' '.join(peer[:-1])} CD: {b:.3f} s; ratio {a / b:.2f}x")
+            (wall, cpu), (peer_wall, peer_cpu) = side_by_side(ours, peer, runs)
+            print(f"{files}-file CD {label}, medians of {runs} interleaved runs:")
+            print(f"  ortif --json exam find --dir CD: wall {wall:.3f} s, CPU {cpu:.3f} s")
+            print(f"  dcmdump +sd +r -q CD: wall {peer_wall:.3f} s, CPU {peer_cpu:.3f} s")
+            print(f"  ratio: wall {wall / peer_wall:.2f}x, CPU {cpu / peer_cpu:.2f}x")
 
 
 if __name__ == "__main__":

@@ -271,7 +271,7 @@ def upload(
 
 
 def _item(instance: InstanceFile) -> UploadItem:
-    """What to send: the file, or a zip member, behind a Part 10 prefix for a legacy file."""
+    """What to send: the file, or an archive member, behind a Part 10 prefix if legacy."""
     prefix = part10_prefix(instance)
     if not prefix and not instance.member:
         return UploadItem(instance.path, instance.sop_instance_uid, instance.size)
@@ -474,7 +474,7 @@ def transfer_source(
 def prepare_sources(
     folders: Iterable[Path], study_instance_uid: str | None = None
 ) -> PreparedExams:
-    """Like `prepare_folders`, also reading zip files, keeping one study if asked."""
+    """Like `prepare_folders`, also reading zip files and CD images; one study if asked."""
     seen: dict[str, InstanceFile] = {}
     skipped: list[Path] = []
     errors: list[FileError] = []

@@ -1,9 +1,10 @@
-"""What studies a folder, CD or zip file holds: the fast path of `ortif exam find --dir`.
+"""What studies a folder, CD, CD image or zip file holds: the fast path of `exam find --dir`.
 
-A DICOMDIR is read when there is one (its records, then only the files it does not
-reference); otherwise every file's header is read by the lean reader of
-`dicom.headers`, with pydicom as the fallback for anything unusual. Non-DICOM files are
-counted; damaged DICOM files are reported by path and reason, never fatal.
+Every DICOMDIR of the medium is read when there is one (its records, by the lean reader
+of `dicom.directory_records`, then only the files none references); otherwise every
+file's header is read by the lean reader of `dicom.headers`, with pydicom as the
+fallback for anything unusual. Non-DICOM files are counted; damaged DICOM files (cut
+short, empty) are reported by path and reason, never fatal.
 """
 
 from __future__ import annotations

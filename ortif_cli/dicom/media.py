@@ -76,7 +76,7 @@ class InstanceFile:
     patient_name_raw: str | None = None
     """Patient's Name as decoded (PN with `^`), for display."""
     member: str | None = None
-    """The member name when `path` is a zip archive holding the instance."""
+    """The member name when `path` is a zip file or CD image holding the instance."""
     framing: str = PART10
     """PART10, or NO_PREAMBLE / BARE for a legacy file sent wrapped (`dicom.part10`)."""
 

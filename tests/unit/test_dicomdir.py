@@ -145,3 +145,18 @@ def test_a_cd_image_is_read_in_place(tmp_path: Path, joliet: bool) -> None:
     listing = list_studies(image)
     assert summary(listing) == summary(list_studies(tmp_path / "cd"))
     assert listing.skipped == 2  # AUTORUN.INF and the DICOMDIR
+
+
+@needs_dcmtk
+def test_exam_add_reads_every_cd_of_a_folder_and_names_missing_files(tmp_path: Path) -> None:
+    from ortif_cli.dicom.dicomdir import scan_source
+
+    first, second = french_studies(tmp_path / "src")
+    write_dcmmkdir_cd(first.paths, tmp_path / "cds" / "CD1")
+    missing = write_dcmmkdir_cd(second.paths, tmp_path / "cds" / "CD2")[0]
+    missing.unlink()
+    scan = scan_source(tmp_path / "cds")
+    assert len(scan.instances) == 11 and len(scan.skipped) == 2  # the two DICOMDIRs
+    assert [(e.path, e.reason) for e in scan.errors] == [
+        (tmp_path / "cds" / "CD2" / "DICOM" / missing.name, "listed in DICOMDIR but missing")
+    ]
