@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ortif_server.browser_sessions import browser_caller
 from ortif_server.caller import Caller
 from ortif_server.config import ServerSettings
 from ortif_server.errors import ApiError
@@ -69,9 +70,17 @@ def get_caller(request: Request, session: SessionDep, credentials: Credentials) 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-def get_reader(caller: CurrentCaller) -> Caller:
-    """The caller of a read-only DICOMweb or page route (bearer token for now)."""
-    return caller
+def get_reader(request: Request, session: SessionDep, credentials: Credentials) -> Caller:
+    """The caller of a read-only route: a bearer token, else a browser session cookie.
+
+    A browser session sees one dossier only (`Token.dossier_id`, see `visibility`); it is
+    accepted on reads alone, so a cookie can never change anything through the JSON API.
+    """
+    if credentials is None:
+        caller = browser_caller(request, session)
+        if caller is not None:
+            return caller
+    return get_caller(request, session, credentials)
 
 
 ReaderCaller = Annotated[Caller, Depends(get_reader)]

@@ -95,7 +95,12 @@ class Membership(Base):
 
 
 class Token(Base):
-    """A bearer token of any kind: session (access), refresh, personal or guest."""
+    """A secret of any kind: a bearer token (session/access, refresh, personal, guest), a
+    browser session cookie (`browser`) or a one-time link (`link`).
+
+    `dossier_id` scopes a browser session or a link to the DICOMweb reads and pages of one
+    dossier; the token then sees nothing else, whatever its user may see.
+    """
 
     __tablename__ = "token"
 
@@ -106,6 +111,7 @@ class Token(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
     access_token_id: Mapped[int | None] = mapped_column(ForeignKey("token.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]

@@ -45,10 +45,15 @@ def visible_to(user_id: int) -> ColumnElement[bool]:
 
 
 def visible_to_caller(caller: Caller) -> ColumnElement[bool]:
-    """Like `visible_to`; a guest sees its invitation's dossier only."""
+    """Like `visible_to`; a guest sees its invitation's dossier only, and a token scoped to
+    one dossier (a browser session) that dossier only, if its owner may still see it."""
     if caller.invitation is not None:
-        return Dossier.id == caller.invitation.dossier_id
-    return visible_to(caller.require_user().id)
+        condition = Dossier.id == caller.invitation.dossier_id
+    else:
+        condition = visible_to(caller.require_user().id)
+    if caller.token.dossier_id is not None:
+        condition = and_(condition, Dossier.id == caller.token.dossier_id)
+    return condition
 
 
 def uploaded_by(caller: Caller) -> ColumnElement[bool]:
@@ -66,6 +71,8 @@ def visible_study_uids(caller: Caller) -> Select[str]:
         .join(Dossier, Dossier.id == Step.dossier_id)
         .where(visible_to_caller(caller))
     )
+    if caller.token.dossier_id is not None:
+        return attached
     uploaded = select(StudyUpload.study_instance_uid).where(uploaded_by(caller))
     return select(union(attached, uploaded).subquery().c[0])
 
