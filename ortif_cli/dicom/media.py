@@ -255,8 +255,10 @@ def scan_archive(archive: Path) -> FolderScan | None:
 def _read_member(
     scan: FolderScan, archive: Path, name: str, opener: Callable[[], IO[bytes]], size: int
 ) -> None:
+    from ortif_cli.dicom.dicomdir import file_key
+
     label = archive / name
-    if name.rsplit("/", 1)[-1].split(";", 1)[0].upper() in ("DICOMDIR", "DICOMDIR."):
+    if file_key(name.rsplit("/", 1)[-1]) == "DICOMDIR":
         scan.skipped.append(label)
         return
     try:

@@ -17,6 +17,11 @@ from ortif_cli.dicom.file_meta import PREAMBLE, any_file_header
 from ortif_cli.dicom.headers import BARE, NO_PREAMBLE
 from ortif_cli.dicom.media import InstanceFile, open_instance
 
+WRAPPER_VERSION_NAME = "ORTIF_WRAP_1"
+"""The Implementation Version Name of a built File Meta Information: fixed, not ortif's
+version, so that the same legacy file gives the same bytes (and SHA-256) after an
+upgrade, and a rerun finds it already on the platform."""
+
 
 def part10_prefix(instance: InstanceFile) -> bytes:
     """What goes before the file's bytes to make a Part 10 file; empty for a Part 10 file."""
@@ -25,7 +30,10 @@ def part10_prefix(instance: InstanceFile) -> bytes:
     if instance.framing == BARE:
         assert instance.sop_class_uid is not None  # `media` refuses a bare file without it
         return any_file_header(
-            instance.sop_class_uid, instance.sop_instance_uid, instance.transfer_syntax_uid
+            instance.sop_class_uid,
+            instance.sop_instance_uid,
+            instance.transfer_syntax_uid,
+            WRAPPER_VERSION_NAME,
         )
     return b""
 

@@ -12,6 +12,7 @@ import pytest
 from pydicom import dcmread
 
 from ortif_cli.dicom.file_meta import PREAMBLE, file_header
+from ortif_cli.dicom.part10 import WRAPPER_VERSION_NAME as WRAP
 from tests.conftest import REQUESTER, Ortif
 from tests.dicom_factory import (
     write_bare_data_set,
@@ -26,6 +27,7 @@ TO_EXPERT = "CHU Lyon/Neuroradiologie/MARTIN"
 PATIENT = ["--patient-name", "LEFÈVRE", "--patient-id", "PID-001"]
 PATIENT += ["--patient-birth-date", "1970-02-14"]
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
+IMPLICIT, EXPLICIT = "1.2.840.10008.1.2", "1.2.840.10008.1.2.1"
 
 
 def sha256(data: bytes) -> str:
@@ -67,14 +69,16 @@ def test_legacy_files_are_wrapped_never_re_encoded(ortif: Ortif, tmp_path: Path)
     by_uid = {i["sop_instance_uid"]: i for i in receipt["instances"]}
     uids = study.sop_instance_uids
     expected = {
-        uids[0]: file_header(CT_IMAGE, uids[0], "1.2.840.10008.1.2") + implicit.read_bytes(),
-        uids[1]: file_header(CT_IMAGE, uids[1], "1.2.840.10008.1.2.1") + explicit.read_bytes(),
+        uids[0]: file_header(CT_IMAGE, uids[0], IMPLICIT, WRAP) + implicit.read_bytes(),
+        uids[1]: file_header(CT_IMAGE, uids[1], EXPLICIT, WRAP) + explicit.read_bytes(),
         uids[2]: PREAMBLE + no_preamble.read_bytes(),
         uids[3]: study.paths[3].read_bytes(),
     }
     for uid, data in expected.items():
         assert by_uid[uid]["server_sha256"] == sha256(data)
         assert by_uid[uid]["wrapped"] == (uid != uids[3])
+    code, again, stderr = add(ortif, new_dossier(ortif), cd, tmp_path / "again.json")
+    assert code == 0 and again["sent"] == 0 and again["already_present"] == 4, stderr
 
 
 def test_legacy_files_are_named_in_the_human_report(ortif: Ortif, tmp_path: Path) -> None:

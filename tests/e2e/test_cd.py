@@ -17,6 +17,7 @@ import pytest
 from pydicom import dcmread
 
 from ortif_cli.dicom.file_meta import file_header
+from ortif_cli.dicom.part10 import WRAPPER_VERSION_NAME
 from tests.conftest import EXPERT, REQUESTER, Ortif
 from tests.dicom_factory import (
     WrittenStudy,
@@ -98,7 +99,8 @@ def test_the_cd_of_the_issue_is_added_whole(ortif: Ortif, tmp_path: Path) -> Non
     got = {dcmread(p).SOPInstanceUID: p for p in (tmp_path / "got").rglob("*.dcm")}
     assert len(got) == 6
     uid = study.sop_instance_uids[-1]
-    expected = file_header(CT_IMAGE, uid, IMPLICIT_VR) + files["legacy"].read_bytes()
+    header = file_header(CT_IMAGE, uid, IMPLICIT_VR, WRAPPER_VERSION_NAME)
+    expected = header + files["legacy"].read_bytes()
     assert got[uid].read_bytes() == expected  # wrapped, never re-encoded
 
 
