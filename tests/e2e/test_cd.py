@@ -18,7 +18,7 @@ from pydicom import dcmread
 
 from ortif_cli.dicom.file_meta import file_header
 from ortif_cli.dicom.part10 import WRAPPER_VERSION_NAME
-from tests.conftest import EXPERT, REQUESTER, Ortif
+from tests.conftest import OUTSIDER, REQUESTER, Ortif
 from tests.dicom_factory import (
     WrittenStudy,
     write_bare_data_set,
@@ -34,6 +34,7 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("dcmmkdir"), reason="dcmtk is not installed"),
 ]
 CT_IMAGE, IMPLICIT_VR = "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.1.2"
+TO_OUTSIDER = "Clinique du Parc/Cardiologie/DOE"  # its notifications bother no other test
 PATIENT = ["--patient-name", "Lefèvre", "--patient-first-name", "Hélène"]
 PATIENT += ["--patient-id", "PID-CD-12", "--patient-birth-date", "14/02/1970"]
 
@@ -59,7 +60,7 @@ def new_dossier(ortif: Ortif) -> str:
         "dossier",
         "create",
         "--to",
-        "chu lyon/NEURORADIOLOGIE/Martin",
+        TO_OUTSIDER,
         *PATIENT,
     )
     assert created.exit_code == 0, created.stderr
@@ -72,7 +73,7 @@ def test_the_cd_of_the_issue_is_added_whole(ortif: Ortif, tmp_path: Path) -> Non
     )
     files = hospital_cd(study, tmp_path / "cd")
     ortif.login(REQUESTER, "requester")
-    ortif.login(EXPERT, "expert")
+    ortif.login(OUTSIDER, "correspondent")
     dossier = new_dossier(ortif)
     receipt = tmp_path / "receipt.json"
     add = ["exam", "add", dossier, "--dir", str(tmp_path / "cd"), "--receipt", str(receipt)]
@@ -93,7 +94,7 @@ def test_the_cd_of_the_issue_is_added_whole(ortif: Ortif, tmp_path: Path) -> Non
 
     assert ortif("--profile", "requester", "dossier", "send", dossier).exit_code == 0
     pulled = ortif(
-        "--profile", "expert", "dossier", "pull", dossier, "--out", str(tmp_path / "got")
+        "--profile", "correspondent", "dossier", "pull", dossier, "--out", str(tmp_path / "got")
     )
     assert pulled.exit_code == 0, pulled.stderr
     got = {dcmread(p).SOPInstanceUID: p for p in (tmp_path / "got").rglob("*.dcm")}
