@@ -4,7 +4,8 @@ A local PACS holds a CT study of patient LEFÈVRE Hélène. A requester finds it
 (C-FIND), retrieves it (C-GET) while uploading it to the platform, and sends it in a
 dossier to an expert, who is notified, reads the dossier and acknowledges it; the
 requester is notified and the dossier is closed. Finally every instance on the platform
-is checked, SHA-256 against the PACS's own file.
+is checked, SHA-256 against the PACS's own file. With a `view` hook, the expert also
+opens the images in the platform's viewer (OHIF) before acknowledging.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from ortif_cli.dossiers import ExamUploader
 
 Say = Callable[[str], None]
+View = Callable[[str], None]
+"""Given the expert's one-time viewer link while the platform is up (opens it, waits)."""
 PATIENT = Patient("LEFÈVRE", "PID-0001", "Hélène", date(1970, 2, 14), "F")
 
 
@@ -63,8 +66,13 @@ def _accounts() -> tuple[Account, Account]:
     return requester, expert
 
 
-def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) -> DemoResult:
-    """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both."""
+def run_demo(
+    workdir: Path, say: Say, observer: TransferObserver | None = None, view: View | None = None
+) -> DemoResult:
+    """Start a local platform and PACS in `workdir`, run the whole flow, verify, stop both.
+
+    With `view`, the platform serves the viewer (installed in `workdir` with npm the first
+    time) and the expert's link to it is given to `view` before the acknowledgement."""
     requester, expert = _accounts()
     study = write_sample_study(
         workdir / "pacs",
@@ -82,6 +90,8 @@ def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) 
             server.init()
             for account in (requester, expert):
                 server.add_user(account)
+            if view is not None:
+                server.install_viewer()
             server.start()
             say(
                 f"1. Local platform started at {server.url} with users "
@@ -94,7 +104,8 @@ def run_demo(workdir: Path, say: Say, observer: TransferObserver | None = None) 
             node = PacsNode("demo-pacs", "127.0.0.1", pacs.port, pacs.ae_title)
             source = ExamSource("pacs", study.study_instance_uid, node=node)
             dossier_id, count = _send(server.url, requester, expert, source, say, observer)
-            received = _acknowledge(server.url, expert, dossier_id, workdir / "inbox", say)
+            inbox = workdir / "inbox"
+            received = _acknowledge(server.url, expert, dossier_id, (inbox, view), say)
             status = _check_closed(server.url, requester, dossier_id, say)
             verified = _verify(study.paths, received, say)
     finally:
@@ -152,10 +163,14 @@ def _uploader(resolved: ResolvedSource) -> ExamUploader:
     return upload
 
 
-def _acknowledge(url: str, expert: Account, dossier_id: int, inbox: Path, say: Say) -> list[Path]:
-    """The expert is notified, downloads the images (SHA-256 checked) and acknowledges."""
+def _acknowledge(
+    url: str, expert: Account, dossier_id: int, where: tuple[Path, View | None], say: Say
+) -> list[Path]:
+    """The expert is notified, downloads the images (SHA-256 checked), sees them in the
+    viewer if asked to, and acknowledges."""
     from ortif_cli.pull import pull
 
+    inbox, view = where
     with _client(url, expert) as client:
         news = client.notifications(unread=True)
         say(
@@ -169,6 +184,10 @@ def _acknowledge(url: str, expert: Account, dossier_id: int, inbox: Path, say: S
             f"{dossier.patient.last_name} {dossier.patient.first_name}) and downloaded its "
             f"{len(pulled.instances)} images to {pulled.folder}, each SHA-256 checked."
         )
+        if view is not None:
+            link = client.viewer_link(dossier_id)
+            say(f"6b. {expert.username} opens the images in the viewer (OHIF) in the browser.")
+            view(link.url)
         dossier = client.add_step(dossier_id, "ack", "Bien reçu.")
         say(f"7. {expert.username} acknowledged receipt; the dossier is {dossier.status}.")
     return pulled.instances

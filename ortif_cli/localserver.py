@@ -86,6 +86,10 @@ class LocalServer:
             stdin=account.password + "\n",
         )
 
+    def install_viewer(self) -> None:
+        """`ortif-server viewer install`: the OHIF viewer, from npm unless already there."""
+        self._run("viewer", "install", "--data", str(self.data_dir))
+
     def _run(self, *args: str, stdin: str | None = None) -> None:
         result = subprocess.run(
             server_command(*args), input=stdin, capture_output=True, text=True, check=False

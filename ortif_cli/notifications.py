@@ -1,7 +1,8 @@
 """Notifications: read them, mark them read, and watch for new ones politely.
 
-`watch` asks only for what is newer than the last one seen (`since_id`), waits between
-polls, and waits longer (up to a few minutes) while the platform cannot be reached.
+`watch` asks only for what is newer than the last one seen (`since_id`); the platform holds
+each request up to `interval` seconds and answers as soon as something new arrives. While
+the platform cannot be reached, it waits longer between tries (up to a few minutes).
 """
 
 from __future__ import annotations
@@ -29,20 +30,24 @@ def watch(
     interval: float = DEFAULT_INTERVAL,
     sleep: Sleep = time.sleep,
     on_unreachable: Callable[[ConnectionFailure, float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Notification]:
     """Yield each new notification, oldest first, forever (until the caller stops)."""
-    wait = interval
+    backoff = interval
     while True:
-        sleep(wait)
+        started = clock()
         try:
-            fresh = client.notifications(since_id=since_id)
+            fresh = client.notifications(since_id=since_id, wait=interval)
         except ConnectionFailure as failure:
-            wait = min(wait * 2, MAX_BACKOFF)
+            backoff = min(backoff * 2, MAX_BACKOFF)
             if on_unreachable:
-                on_unreachable(failure, wait)
+                on_unreachable(failure, backoff)
+            sleep(backoff)
             continue
-        wait = interval
-        for notification in sorted(fresh, key=lambda n: n.id):
-            if notification.id > since_id:
-                since_id = notification.id
-                yield notification
+        backoff = interval
+        new = sorted((n for n in fresh if n.id > since_id), key=lambda n: n.id)
+        if not new:  # a platform that cannot hold the request answers at once: pace it
+            sleep(max(0.0, interval - (clock() - started)))
+        for notification in new:
+            since_id = notification.id
+            yield notification

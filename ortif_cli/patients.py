@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ortif_cli.api.models import IDENTITY_STATUSES, NIR_OID, Patient
 from ortif_cli.dates import parse_date
 from ortif_cli.dicom.identity import PatientIdentity
 from ortif_cli.errors import UsageError
 from ortif_cli.i18n import _
+
+if TYPE_CHECKING:
+    from ortif_cli.dicom.wrap import WrapPatient
 
 SEXES = ("M", "F", "O")
 _MATRICULE = re.compile(r"^[0-9]{13}[0-9]{2}$")
@@ -106,4 +110,28 @@ def from_identity(identity: PatientIdentity) -> Patient:
         identifier=identity.patient_id,
         first_name=identity.first_name,
         birth_date=identity.birth_date,
+    )
+
+
+def wrap_patient(flags: PatientFlags, base: Patient | None = None) -> WrapPatient:
+    """Who a study made from images is about: the flags over `base` (a dossier's patient).
+
+    `--patient-name LAST^First` (the old way) still gives both names.
+    """
+    from ortif_cli.dicom.wrap import WrapPatient
+
+    if flags.name and "^" in flags.name and not flags.first_name:
+        last, _sep, first = flags.name.partition("^")
+        flags = replace(flags, name=last, first_name=first or None)
+    p = from_flags(flags, base) if flags.given or base is None else base
+    qualified = p.identity_status == "qualified"
+    return WrapPatient(
+        p.last_name,
+        p.identifier,
+        p.first_name,
+        p.birth_date,
+        p.sex,
+        p.ins_matricule if qualified else None,
+        p.ins_oid if qualified else None,
+        p.identifier_issuer,
     )

@@ -61,6 +61,7 @@ from ortif_cli.dicom.pacs import (
     get_instances,
     get_study,
     move_study,
+    retrieve_identifier,
 )
 from ortif_cli.dicom.part10 import open_part10, part10_prefix
 from ortif_cli.dicom.query import ExamSource as ExamSource  # re-exported for callers
@@ -458,7 +459,8 @@ def transfer_source(
     warnings = _check_matches(resolved.studies, expected, accept_identity)
     kind = resolved.source.kind
     if kind == "dir":
-        prepared = prepare_sources(resolved.source.folders, resolved.source.study_instance_uid)
+        source = resolved.source
+        prepared = prepare_sources(source.folders, source.study_instance_uid, source.series)
         warnings += _check_instances(prepared.instances, expected, accept_identity)
         report = upload(client, prepared, observer)
     elif kind == "local":
@@ -472,9 +474,10 @@ def transfer_source(
 
 
 def prepare_sources(
-    folders: Iterable[Path], study_instance_uid: str | None = None
+    folders: Iterable[Path], study_instance_uid: str | None = None, series: Sequence[str] = ()
 ) -> PreparedExams:
-    """Like `prepare_folders`, also reading zip files and CD images; one study if asked."""
+    """Like `prepare_folders`, also reading zip files and CD images, keeping one study (and
+    some of its series) if asked."""
     seen: dict[str, InstanceFile] = {}
     skipped: list[Path] = []
     errors: list[FileError] = []
@@ -483,7 +486,9 @@ def prepare_sources(
         skipped += scan.skipped
         errors += scan.errors
         for instance in scan.instances:
-            if study_instance_uid in (None, instance.study_instance_uid):
+            if study_instance_uid in (None, instance.study_instance_uid) and (
+                not series or instance.series_instance_uid in series
+            ):
                 seen.setdefault(instance.sop_instance_uid, instance)
     if not seen:
         names = ", ".join(str(f) for f in folders)
@@ -714,10 +719,11 @@ def _retrieve_and_upload(
     assert node is not None
     observer = observer or _Silent()
     report = TransferReport([])
+    series = resolved.source.series
     for study in resolved.studies:
         uid = study.study_instance_uid
         held = _platform_holds(client, uid)
-        wanted = _missing_instances(client, node, uid, report) if held else None
+        wanted = _missing_instances(client, node, uid, report, series) if held else None
         staging = staging_dir(node.name, node.host, str(node.port), uid)
         pipeline = _Pipeline(client, expected, accept, observer, lookup=held and wanted is None)
         count = len(wanted) if wanted is not None else study.instance_count or 0
@@ -727,9 +733,10 @@ def _retrieve_and_upload(
             if wanted is not None:
                 got = get_instances(node, uid, wanted, staging, pipeline.on_stored)
             elif node.retrieve == "move":
-                got = move_study(node, uid, staging, pipeline.on_stored, study.instance_count)
+                keys = retrieve_identifier(uid, series)
+                got = move_study(node, uid, staging, pipeline.on_stored, count, identifier=keys)
             else:
-                got = get_study(node, uid, staging, pipeline.on_stored)
+                got = get_study(node, uid, staging, pipeline.on_stored, series)
         finally:
             pipeline.finish()
             shutil.rmtree(staging, ignore_errors=True)
@@ -750,7 +757,11 @@ def _platform_holds(client: PlatformClient, study_instance_uid: str) -> bool:
 
 
 def _missing_instances(
-    client: PlatformClient, node: PacsNode, study_instance_uid: str, report: TransferReport
+    client: PlatformClient,
+    node: PacsNode,
+    study_instance_uid: str,
+    report: TransferReport,
+    series: Sequence[str] = (),
 ) -> list[tuple[str, str]] | None:
     """For C-GET: the (series, SOP) the platform lacks; those it holds are counted as present.
 
@@ -761,6 +772,7 @@ def _missing_instances(
     listing = find_instances(node, study_instance_uid)
     if not listing:
         return None
+    listing = [(uid, sop) for uid, sop in listing if not series or uid in series]
     present = client.lookup_instances([sop for _, sop in listing])
     report.already_present += sum(1 for _, sop in listing if sop in present)
     report.present_instances += [(sop, present[sop]) for _, sop in listing if sop in present]
@@ -791,6 +803,8 @@ def _merge(
         )
         if got.failed:
             line += ", " + _("{n} failed on the PACS").format(n=got.failed)
+        if got.failed_uids:
+            line += " (" + ", ".join(got.failed_uids) + ")"
         report.missing.append(line)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -13,6 +14,7 @@ from ortif_server.config import ServerSettings
 from ortif_server.db import create_db_engine, session_factory
 from ortif_server.errors import install_error_handlers
 from ortif_server.idempotency import IdempotencyMiddleware
+from ortif_server.request_log import RequestIdMiddleware
 from ortif_server.routes import (
     dicomweb,
     directory,
@@ -26,29 +28,42 @@ from ortif_server.routes import (
     qido,
     session,
     tokens,
+    viewer_links,
     wado,
 )
 from ortif_server.store import BlobStore
+from ortif_server.wakeups import Wakeups, listen_dsn
+from ortif_server.web import viewer
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
     """An app serving `settings.data_dir`, whose schema `ortif-server init` created."""
-    engine = create_db_engine(settings.effective_database_url)
+    engine = create_db_engine(settings.effective_database_url, settings.database_connections)
+    wakeups = Wakeups(listen_dsn(settings.effective_database_url))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        viewer.log_viewer_state(settings.data_dir)
+        wakeups.close_on_exit_signals()
+        _match_threads_to_pool(settings.database_connections)
+        listener = asyncio.create_task(wakeups.listen())
         yield
+        listener.cancel()
+        with suppress(asyncio.CancelledError):
+            await listener
         engine.dispose()
 
     app = FastAPI(title="ortif platform", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.sessionmaker = session_factory(engine)
     app.state.store = BlobStore(settings.blobs_dir, settings.tmp_dir)
+    app.state.wakeups = wakeups
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, sessionmaker=app.state.sessionmaker)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(RequestIdMiddleware)
     routers = (
         health,
         session,
@@ -60,9 +75,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
         invitations,
         notifications,
         instances,
+        viewer_links,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (dicomweb, qido, wado):
         app.include_router(module.router)
+    app.include_router(viewer.router)
+    app.include_router(health.probes)
     return app
+
+
+def _match_threads_to_pool(connections: int | None) -> None:
+    """As many request threads as pooled connections: under a burst, requests queue for
+    a thread (as long as their client waits), never for a connection (which times out)."""
+    if connections is not None:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = connections

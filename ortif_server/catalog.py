@@ -26,15 +26,24 @@ def stored_digest(session: Session, sop_instance_uid: str) -> str | None:
     )
 
 
+RACE_ATTEMPTS = 5
+
+
 def record_outcomes(session: Session, caller: Caller, outcomes: Sequence[PartOutcome]) -> None:
-    """Insert the rows of stored instances; retry once if a concurrent upload won a race."""
-    try:
-        _insert(session, caller, outcomes)
-    except IntegrityError:
-        session.rollback()
-        log.info("Concurrent upload of the same instances; re-checking")
-        _recheck(session, outcomes)
-        _insert(session, caller, outcomes)
+    """Insert the rows of stored instances. When a concurrent upload (another request, or
+    another server process) inserted some of them, or the same study, first, the unique
+    constraints refuse the transaction: re-check which instances are now present and try
+    again, so that each instance is stored once and counted once."""
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            _insert(session, caller, outcomes)
+            return
+        except IntegrityError:
+            session.rollback()
+            if attempt == RACE_ATTEMPTS - 1:
+                raise
+            log.info("Concurrent upload of the same instances; re-checking")
+            _recheck(session, outcomes)
 
 
 def _recheck(session: Session, outcomes: Sequence[PartOutcome]) -> None:

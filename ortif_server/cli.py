@@ -1,18 +1,20 @@
-"""`ortif-server`: init, user, directory, audit, serve. FastAPI and uvicorn load on `serve`."""
+"""`ortif-server`: init, user, directory, audit, viewer, serve. FastAPI and uvicorn load on
+`serve`."""
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from ortif_server import cli_deployment as deploy
 from ortif_server.admin import init_data_dir, is_initialised
 from ortif_server.cli_common import DatabaseOption, DataOption, fail
 from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
+from ortif_server.cli_viewer import viewer_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
 
 app = typer.Typer(
@@ -23,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="directory")
+app.add_typer(viewer_app, name="viewer")
 app.command()(audit)
 
 
@@ -56,13 +59,23 @@ def serve(
     ] = 5,
     lockout_minutes: Annotated[int, typer.Option(min=1, help="How long a lock lasts.")] = 15,
     max_document_mb: Annotated[int, typer.Option(min=1, help="Largest document, in MB.")] = 200,
+    # deployment (README, "Running the platform for a region"): cli_deployment.py
+    workers: deploy.WorkersOption = 1,
+    database_connections: deploy.DatabaseConnectionsOption = None,
+    tls_cert: deploy.TlsCertOption = None,
+    tls_key: deploy.TlsKeyOption = None,
+    forwarded_allow_ips: deploy.ForwardedOption = None,
+    log_format: deploy.LogFormatOption = deploy.LogFormat.text,
+    graceful_timeout: deploy.GracefulOption = 120,
 ) -> None:
-    """Serve the platform API and DICOMweb until interrupted."""
+    """Serve the platform API and DICOMweb until interrupted (SIGTERM or Ctrl-C: running
+    requests finish first)."""
+    scheme = "https" if tls_cert else "http"
     delivery = DeliverySettings(
         smtp=_smtp(smtp, smtp_starttls, smtp_user, smtp_password_file, mail_from),
         sms_gateway=sms_gateway,
         outbox_dir=outbox,
-        public_url=public_url or f"http://{host}:{port}",
+        public_url=public_url or f"{scheme}://{host}:{port}",
     )
     settings = ServerSettings(
         data,
@@ -72,19 +85,29 @@ def serve(
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
     )
+    running = deploy.deployment(
+        settings,
+        workers,
+        (tls_cert, tls_key),
+        forwarded_allow_ips,
+        log_format,
+        graceful_timeout,
+        database_connections,
+    )
     if not is_initialised(settings):
         raise fail(f"{data} is not initialised; run `ortif-server init --data {data}`", 2)
-    import uvicorn
-
-    from ortif_server.app import create_app
     from ortif_server.db import SchemaError
     from ortif_server.recovery import prepare_to_serve
+    from ortif_server.serving import PoolBudgetError
+    from ortif_server.serving import serve as run_server
 
     try:
         prepare_to_serve(settings)  # SB: schema is current; DATA/tmp cleaned after a crash
+        run_server(settings, running, host, port)
     except SchemaError as exc:
         raise fail(f"{exc} (--data {data})", 2) from None
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=_log_config())
+    except PoolBudgetError as exc:
+        raise fail(str(exc), 2) from None
 
 
 def _smtp(
@@ -101,16 +124,6 @@ def _smtp(
         raise fail("--smtp must be HOST:PORT", 2)
     password = password_file.read_text().strip() if password_file else None
     return SmtpSettings(host, int(port), starttls, user, password, mail_from)
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging, all on stderr, with the server's own loggers at INFO."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-    config["loggers"]["ortif_server"] = {"handlers": ["default"], "level": "INFO"}
-    return config
 
 
 def run() -> None:

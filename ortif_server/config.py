@@ -42,6 +42,8 @@ class ServerSettings:
     max_document_bytes: int = 200 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    database_connections: int | None = None
+    """The most connections one server process opens (its pool); None: the default."""
 
     @property
     def effective_database_url(self) -> str:

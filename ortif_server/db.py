@@ -18,19 +18,26 @@ class SchemaError(Exception):
     """The database schema is not the one this version of the server expects."""
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a pool."""
+DEFAULT_CONNECTIONS = 30  # per process, when nobody sized the pool (one process)
+POOL_KEPT = 10  # of which kept open between requests
+
+
+def create_db_engine(url: str, connections: int | None = None) -> Engine:
+    """An engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a
+    pool of at most `connections` connections (`serve` sizes it from --workers)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     if backend == "postgresql":
+        total = connections or DEFAULT_CONNECTIONS
+        kept = min(POOL_KEPT, total)
         return create_engine(
             url,
             pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=20,
+            pool_size=kept,
+            max_overflow=total - kept,
             connect_args={"application_name": "ortif-server"},
         )
     return create_engine(url, pool_pre_ping=True)

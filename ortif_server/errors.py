@@ -9,9 +9,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# The database went away (a restart, a failover) or no connection was free in time: the
+# request may be sent again as it is.
+DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 2
 
 CODES_BY_STATUS = {
     400: "bad_request",
@@ -68,6 +75,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -103,6 +112,13 @@ def describe_validation_error(error: dict[str, Any]) -> str:
 
 def _field_path(error: dict[str, Any]) -> list[str]:
     return [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("Database unavailable: %s", type(exc).__name__)
+    message = "The database cannot be reached; try again shortly."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(503, "database_unavailable", message, headers)
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,7 @@ def sign_in(
     """Check the code; a guest token living as long as the invitation."""
     row = find_invitation(session, body.link_token)
     code = "".join(body.code.split()).upper()
+    session.commit()  # hand the connection back while argon2 works (it may wait its turn)
     if not verify_password(row.code_hash, code):
         raise _wrong_code(session, settings, row)
     row.failed_codes, row.locked_until = 0, None

@@ -2,36 +2,45 @@
 
 A pure ASGI middleware, so that streamed uploads are hashed as they pass. Answers that
 carry secrets (sign-in, refresh, guest session, personal tokens) are never stored: those
-endpoints ignore the key.
+endpoints ignore the key. The keys live in the database (idempotency_records), so any
+server process answers a retry; a retry of a request that died with its process runs
+again once that request's lease has passed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ortif_server.deps import BEARER_KINDS
-from ortif_server.models import IdempotencyRecord, Token, utcnow
+from ortif_server.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS
+from ortif_server.idempotency_records import (
+    LEASE_RENEWAL,
+    PENDING,
+    KeyRecords,
+    Who,
+    seconds_left,
+)
+from ortif_server.models import IdempotencyRecord, Token
 from ortif_server.security import token_digest
 
-RETENTION = timedelta(hours=24)
 SECRET_ANSWERS = (
     "/api/v1/session",
     "/api/v1/session/refresh",
     "/api/v1/guest-session",
     "/api/v1/tokens",
 )
-PENDING = 0
 
 
 @dataclass
@@ -50,6 +59,7 @@ class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, sessionmaker: Callable[[], Session]) -> None:
         self.app = app
         self.sessionmaker = sessionmaker
+        self.records = KeyRecords(sessionmaker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key")
@@ -64,21 +74,25 @@ class IdempotencyMiddleware:
                 send, 400, "bad_request", "Idempotency-Key: 1-200 printable characters."
             )
             return
-        caller = await run_in_threadpool(self._caller, _header(scope, b"authorization"))
-        await self._handle(scope, receive, send, (caller, key))
-
-    async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, who: tuple[str, str]
-    ) -> None:
-        record = await run_in_threadpool(self._claim, who)
+        try:
+            caller = await run_in_threadpool(self._caller, _header(scope, b"authorization"))
+            record = await run_in_threadpool(self.records.claim, (caller, key))
+        except DATABASE_ERRORS:
+            await _send_unavailable(send)
+            return
         if record is not None:
             await self._replay(scope, receive, send, record)
             return
+        await self._run(scope, receive, send, (caller, key))
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send, who: Who) -> None:
         exchange = Exchange()
+        renewal = asyncio.create_task(self._keep_leased(who))
 
         async def settle() -> None:
             if not exchange.settled:
                 exchange.settled = True
+                renewal.cancel()
                 await run_in_threadpool(self._settle, who, exchange, scope)
 
         try:
@@ -102,6 +116,7 @@ class IdempotencyMiddleware:
                 409,
                 "idempotency_conflict",
                 "A request with this Idempotency-Key is in progress.",
+                retry_after=seconds_left(record),
             )
         elif record.fingerprint != _fingerprint(scope, exchange):
             await _send_error(
@@ -127,45 +142,22 @@ class IdempotencyMiddleware:
             return f"guest:{token.invitation_id}"
         return f"user:{token.user_id}"
 
-    def _claim(self, who: tuple[str, str]) -> IdempotencyRecord | None:
-        """The live record of (caller, key), or None after inserting a pending one."""
-        caller, key = who
-        with self.sessionmaker() as session:
-            session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
-            )
-            session.commit()
-            pending = IdempotencyRecord(
-                caller=caller, key=key, fingerprint="", status=PENDING, body=b""
-            )
-            session.add(pending)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                query = select(IdempotencyRecord).where(
-                    IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
-                )
-                return session.scalar(query)
-        return None
+    async def _keep_leased(self, who: Who) -> None:
+        """Renew the key's lease while the request runs (cancelled when it settles)."""
+        while True:
+            await asyncio.sleep(LEASE_RENEWAL)
+            with suppress(SQLAlchemyError):  # the database is back before the lease passes
+                await run_in_threadpool(self.records.renew, who)
 
-    def _settle(self, who: tuple[str, str], exchange: Exchange, scope: Scope) -> None:
-        """Keep a complete 2xx answer; forget anything else so that a retry runs again."""
-        caller, key = who
-        with self.sessionmaker() as session:
-            query = select(IdempotencyRecord).where(
-                IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
-            )
-            record = session.scalar(query)
-            if record is None:
-                return
-            if 200 <= exchange.status < 300 and exchange.complete:
-                record.fingerprint = _fingerprint(scope, exchange)
-                record.status, record.content_type = exchange.status, exchange.content_type
-                record.body = bytes(exchange.body)
-            else:
-                session.delete(record)
-            session.commit()
+    def _settle(self, who: Who, exchange: Exchange, scope: Scope) -> None:
+        """Keep a complete 2xx answer; forget anything else so that a retry runs again.
+        If the database is gone meanwhile, the lease passes and a retry runs again."""
+        answer = None
+        if 200 <= exchange.status < 300 and exchange.complete:
+            fingerprint = _fingerprint(scope, exchange)
+            answer = (exchange.status, exchange.content_type, bytes(exchange.body), fingerprint)
+        with suppress(*DATABASE_ERRORS):
+            self.records.settle(who, answer)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -210,15 +202,29 @@ def _capturing(send: Send, exchange: Exchange, settle: Callable[[], Awaitable[No
     return wrapped
 
 
-async def _send_raw(send: Send, status: int, content_type: str | None, body: bytes) -> None:
+async def _send_raw(
+    send: Send,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
     if content_type:
         headers.append((b"content-type", content_type.encode("latin-1")))
-    headers.append((b"idempotent-replayed", b"true"))
+    headers += [(b"idempotent-replayed", b"true")] if extra is None else extra
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+async def _send_error(
+    send: Send, status: int, code: str, message: str, retry_after: int | None = None
+) -> None:
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    await _send_raw(send, status, "application/json", body)
+    extra = [(b"retry-after", str(retry_after).encode())] if retry_after else []
+    await _send_raw(send, status, "application/json", body, extra)
+
+
+async def _send_unavailable(send: Send) -> None:
+    message = "The database cannot be reached; try again shortly."
+    await _send_error(send, 503, "database_unavailable", message, RETRY_AFTER_SECONDS)

@@ -388,3 +388,5 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # While pending: renewed by the process running the request; once past, a retry runs.
+    lease_expires_at: Mapped[datetime | None]

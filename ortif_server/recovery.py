@@ -8,21 +8,24 @@ next upload of the same bytes finds them in place).
 
 from __future__ import annotations
 
+import glob
 import logging
 from pathlib import Path
 
 from ortif_server.config import ServerSettings
 from ortif_server.db import check_schema_current, create_db_engine
+from ortif_server.store import temp_prefix
 
 log = logging.getLogger(__name__)
 
 
 def clean_temporary_files(tmp_dir: Path) -> int:
-    """Remove every file left in `tmp_dir` by an interrupted upload; return how many."""
+    """Remove every file this host left in `tmp_dir` in an interrupted upload (the files of
+    other hosts sharing the data directory may be uploads in progress); return how many."""
     if not tmp_dir.is_dir():
         return 0
     removed = 0
-    for path in tmp_dir.iterdir():
+    for path in tmp_dir.glob(f"{glob.escape(temp_prefix())}*"):
         if path.is_file() or path.is_symlink():
             path.unlink(missing_ok=True)
             removed += 1

@@ -284,3 +284,11 @@ class StoredInstance(BaseModel):
 
 class StowResult(BaseModel):
     instances: list[StoredInstance]
+
+
+class ViewerLinkPublic(BaseModel):
+    """A one-time link that opens the viewer on a dossier's studies in a browser."""
+
+    url: str
+    expires_at: Timestamp
+    studies: list[str]

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+# Each argon2 hash takes 64 MiB for its duration: a burst of sign-ins may hash only this
+# many at once per process (the others wait their turn), so memory stays bounded.
+HASHING_SLOTS = 2
+_hashing = threading.BoundedSemaphore(HASHING_SLOTS)
 
 
 def hash_password(password: str) -> str:
-    return str(_hasher.hash(password))
+    with _hashing:
+        return str(_hasher.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -26,7 +32,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def _matches(password_hash: str, password: str) -> bool:
     try:
-        return bool(_hasher.verify(password_hash, password))
+        with _hashing:
+            return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 

@@ -32,6 +32,7 @@ def authenticate(session: Session, settings: ServerSettings, body: SessionCreate
     if user is not None and user.locked_until is not None and user.locked_until > utcnow():
         raise locked("account_locked", "account", user.locked_until)
     password_hash = user.password_hash if user else None
+    session.commit()  # hand the connection back while argon2 works (it may wait its turn)
     if not verify_password(password_hash, body.password) or user is None:
         raise _failure(
             session, settings, user, "invalid_credentials", "Wrong username or password."

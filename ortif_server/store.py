@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,13 +14,19 @@ WRITE_BUFFER = 1 << 20
 SYNC_WORKERS = 8
 
 
+def temp_prefix() -> str:
+    """Temporary files start with the host's name: hosts sharing DATA each clean their own."""
+    return f"{socket.gethostname()}."
+
+
 class TempBlob:
     """A file being received into DATA/tmp, hashed as it is written."""
 
     def __init__(self, tmp_dir: Path) -> None:
-        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=temp_prefix(), suffix=".part")
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+        self._fd: int | None = None  # after `finish`: the file, without its write buffer
         self._hash = hashlib.sha256()
         self.size = 0
 
@@ -29,17 +36,28 @@ class TempBlob:
         self.size += len(data)
 
     def finish(self) -> str:
-        """Flush what was written (readable by path) and return its SHA-256."""
+        """Flush what was written (readable by path) and return its SHA-256. The write
+        buffer is freed now: a request may hold many finished parts waiting for fsync."""
         self._file.flush()
+        self._fd = os.dup(self._file.fileno())
+        self._file.close()
         return self._hash.hexdigest()
 
     def sync_and_close(self) -> None:
-        os.fsync(self._file.fileno())
-        self._file.close()
+        """fsync a finished file, then close it."""
+        assert self._fd is not None, "finish() first"
+        os.fsync(self._fd)
+        self._close_fd()
 
     def discard(self) -> None:
         self._file.close()
+        self._close_fd()
         self.path.unlink(missing_ok=True)
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class BlobStore:

@@ -12,6 +12,7 @@ from ortif_server.caller import Caller
 from ortif_server.errors import ApiError, guest_forbidden, not_found
 from ortif_server.models import Dossier, Invitation, Membership, Notification, utcnow
 from ortif_server.visibility import visible_to_caller
+from ortif_server.wakeups import announce
 
 
 def load_visible(session: Session, caller: Caller, dossier_id: int) -> Dossier:
@@ -87,8 +88,11 @@ def notify(
     recipients: Iterable[int],
     step_kind: str | None = None,
 ) -> None:
-    """One notification per recipient, never to the caller itself."""
-    for user_id in sorted(set(recipients) - {caller.token.user_id}):
+    """One notification per recipient, never to the caller itself; their waiting
+    requests wake when the transaction commits."""
+    notified = sorted(set(recipients) - {caller.token.user_id})
+    announce(session, notified)
+    for user_id in notified:
         session.add(
             Notification(
                 user_id=user_id,

@@ -27,6 +27,7 @@ from ortif_cli.api.models import (
     Notification,
     Patient,
     Professional,
+    ViewerLink,
 )
 from ortif_cli.errors import (
     AuthError,
@@ -39,7 +40,8 @@ from ortif_cli.errors import (
 )
 from ortif_cli.i18n import N_, _
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+READ_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=10.0)
 USER_AGENT = "ortif"
 
 
@@ -153,6 +155,24 @@ def _error_body(response: httpx.Response) -> dict[str, Any]:
     except (ValueError, AttributeError):
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _viewer_refusal(error: RuleError, dossier_id: int) -> RuleError:
+    """The platform's refusals of a viewer link, in the user's language."""
+    if error.code == "no_exams":
+        return RuleError(
+            _("Dossier {id} has no exam to view.").format(id=dossier_id),
+            hint=_("Add one with `ortif exam add`."),
+        )
+    if error.code == "viewer_not_installed":
+        return RuleError(
+            _("This platform does not serve the image viewer."),
+            hint=_(
+                "Its administrator installs it with `ortif-server viewer install`; meanwhile "
+                "`ortif dossier pull` downloads the images."
+            ),
+        )
+    return error
 
 
 def session_expired() -> AuthError:
@@ -391,6 +411,14 @@ class PlatformClient:
         data = self._json("GET", f"/api/v1/dossiers/{dossier_id}/manifest")
         return Manifest.from_json(data)
 
+    def viewer_link(self, dossier_id: int) -> ViewerLink:
+        """A one-time link that opens the platform's viewer on the dossier's studies."""
+        path = f"/api/v1/dossiers/{dossier_id}/viewer-links"
+        try:
+            return ViewerLink.from_json(self._json("POST", path, headers=_idempotent()))
+        except RuleError as error:
+            raise _viewer_refusal(error, dossier_id) from None
+
     # patients ----------------------------------------------------------------------
     def search_patients(
         self, text: str = "", *, identifier: str | None = None, birth_date: str | None = None
@@ -426,12 +454,18 @@ class PlatformClient:
 
     # notifications -----------------------------------------------------------------
     def notifications(
-        self, *, unread: bool = False, since_id: int | None = None
+        self, *, unread: bool = False, since_id: int | None = None, wait: float = 0
     ) -> list[Notification]:
-        params: dict[str, str | int] = {"unread": "true"} if unread else {}
+        """The notifications, newest first; with `since_id` and `wait` (seconds), the
+        platform holds the answer until there is a newer one, or the time is up."""
+        params: dict[str, str | int | float] = {"unread": "true"} if unread else {}
+        options: dict[str, Any] = {}
         if since_id is not None:
             params["since_id"] = since_id
-        data = self._json("GET", "/api/v1/notifications", params=params)
+        if wait:
+            params["wait"] = wait
+            options["timeout"] = httpx.Timeout(wait + READ_TIMEOUT, connect=10.0)
+        data = self._json("GET", "/api/v1/notifications", params=params, **options)
         return [Notification.from_json(n) for n in data["items"]]
 
     def mark_read(self, ids: Iterable[int]) -> None:

@@ -26,3 +26,25 @@ def search_studies(
         if len(batch) < PAGE:
             break
     return found
+
+
+def search_series(client: PlatformClient, study_instance_uid: str) -> list[dict[str, Any]]:
+    """QIDO-RS at series level: the series of one study, as DICOM JSON data sets."""
+    path = f"{QIDO_STUDIES}/{study_instance_uid}/series"
+    response = client.request("GET", path, headers={"Accept": "application/dicom+json"})
+    return list(response.json()) if response.content else []
+
+
+def search_instances(
+    client: PlatformClient, study_instance_uid: str, series_instance_uid: str
+) -> list[dict[str, Any]]:
+    """QIDO-RS at instance level: the instances of one series."""
+    path = f"{QIDO_STUDIES}/{study_instance_uid}/series/{series_instance_uid}/instances"
+    response = client.request("GET", path, headers={"Accept": "application/dicom+json"})
+    return list(response.json()) if response.content else []
+
+
+def retrieve_instance(client: PlatformClient, study: str, series: str, sop: str) -> bytes:
+    """WADO-RS: one instance as a DICOM file (Accept: application/dicom)."""
+    path = f"{QIDO_STUDIES}/{study}/series/{series}/instances/{sop}"
+    return client.request("GET", path, headers={"Accept": "application/dicom"}).content

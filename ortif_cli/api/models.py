@@ -505,3 +505,23 @@ class StoredInstance:
             data.get("sha256"),
             data.get("reason"),
         )
+
+
+@dataclass(frozen=True)
+class ViewerLink:
+    """A one-time link (minutes, one use) that opens the viewer on a dossier's studies."""
+
+    url: str = field(repr=False)
+    expires_at: datetime
+    studies: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: Json) -> ViewerLink:
+        return cls(data["url"], datetime.fromisoformat(data["expires_at"]), tuple(data["studies"]))
+
+    def to_json(self) -> Json:
+        return {
+            "url": self.url,
+            "expires_at": self.expires_at.isoformat(),
+            "studies": list(self.studies),
+        }

@@ -19,6 +19,7 @@ from ortif_cli import recipients
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Community, CorrespondentRef, Patient
 from ortif_cli.cli.context import AppContext, missing
+from ortif_cli.cli.series_pick import tick_series
 from ortif_cli.dates import parse_date
 from ortif_cli.dossiers import DossierRequest, visibility_community
 from ortif_cli.errors import UsageError
@@ -262,6 +263,7 @@ class _Wizard:
         studies = folder_studies(folder)
         choices = [(render.study_line(s), s) for s in studies]
         ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
+        ticked = tick_series(ticked)
         return [studies_uploader(ticked)] if ticked else []
 
     def searched_exams(self, patient: Patient, on_pacs: bool) -> list[ExamUploader]:

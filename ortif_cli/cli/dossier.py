@@ -15,6 +15,19 @@ from ortif_cli.cli.access import member_client, participant_client
 from ortif_cli.cli.complete import DossierIdArgument
 from ortif_cli.cli.context import AppContext, CsvOption, app_context
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.cli.patient_options import (
+    PatientBirthDate,
+    PatientBirthplace,
+    PatientFirstName,
+    PatientId,
+    PatientIdentityStatus,
+    PatientIdIssuer,
+    PatientIns,
+    PatientInsOid,
+    PatientName,
+    PatientSex,
+    patient_flags,
+)
 from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui import render
 from ortif_cli.ui.serialize import to_json
@@ -55,13 +68,6 @@ SORT_KEYS = {
 }
 
 
-class IdentityStatus(str, Enum):
-    provisional = "provisional"
-    retrieved = "retrieved"
-    validated = "validated"
-    qualified = "qualified"
-
-
 def _opt(metavar: str, text: str) -> Any:
     """A value option: its metavar and its help."""
     return typer.Option(metavar=metavar, help=text)
@@ -80,20 +86,16 @@ def create(
     community: Annotated[
         str | None, _opt("PATH", "With --visibility community: which of your communities.")
     ] = None,
-    patient_name: Annotated[str | None, _opt("NAME", "Patient's (birth) last name.")] = None,
-    patient_first_name: Annotated[str | None, _opt("NAME", "Patient's first name.")] = None,
-    patient_birth_date: Annotated[str | None, _opt("DATE", "dd/mm/yyyy or yyyy-mm-dd.")] = None,
-    patient_sex: Annotated[str | None, _opt("M|F|O", "Patient's sex.")] = None,
-    patient_id: Annotated[str | None, _opt("ID", "Patient's identifier (local).")] = None,
-    patient_id_issuer: Annotated[str | None, _opt("ISSUER", "Who issued the identifier.")] = None,
-    patient_birthplace: Annotated[str | None, _opt("INSEE", "Birthplace INSEE code.")] = None,
-    patient_ins: Annotated[str | None, _opt("MATRICULE", "INS matricule (15 digits).")] = None,
-    patient_ins_oid: Annotated[
-        str | None, _opt("OID", "INS OID (default: the NIR's, 1.2.250.1.213.1.4.8).")
-    ] = None,
-    patient_identity_status: Annotated[
-        IdentityStatus | None, typer.Option(help="Identity status (INS is kept if qualified).")
-    ] = None,
+    patient_name: PatientName = None,
+    patient_first_name: PatientFirstName = None,
+    patient_birth_date: PatientBirthDate = None,
+    patient_sex: PatientSex = None,
+    patient_id: PatientId = None,
+    patient_id_issuer: PatientIdIssuer = None,
+    patient_birthplace: PatientBirthplace = None,
+    patient_ins: PatientIns = None,
+    patient_ins_oid: PatientInsOid = None,
+    patient_identity_status: PatientIdentityStatus = None,
     comment: Annotated[str | None, _opt("TEXT", "The request's comment.")] = None,
     exam_dir: Annotated[
         list[Path] | None, _opt("DIR", "Folder (or CD) of DICOM files; repeatable.")
@@ -134,7 +136,6 @@ def create(
     """
     from ortif_cli.cli.create_wizard import CreateFlags, build_request
     from ortif_cli.dossiers import create_dossier
-    from ortif_cli.patients import PatientFlags
     from ortif_cli.ui.progress import TransferProgress
 
     app_ = app_context(ctx)
@@ -142,7 +143,7 @@ def create(
         to=to or [],
         visibility=visibility.value if visibility else None,
         community=community,
-        patient=PatientFlags(
+        patient=patient_flags(
             patient_name,
             patient_first_name,
             patient_birth_date,
@@ -152,7 +153,7 @@ def create(
             patient_birthplace,
             patient_ins,
             patient_ins_oid,
-            patient_identity_status.value if patient_identity_status else None,
+            patient_identity_status,
         ),  # fmt: skip
         comment=comment,
         exam_dirs=exam_dir or [],

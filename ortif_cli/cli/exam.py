@@ -1,4 +1,5 @@
-"""`ortif exam find|add|create`: exams from a PACS, a folder/CD/zip, the platform, or images."""
+"""`ortif exam find|add|create` (and `show|preview`, see exam_look): exams from a PACS,
+a folder/CD/zip, the platform, or images."""
 
 from __future__ import annotations
 
@@ -10,6 +11,29 @@ import typer
 
 from ortif_cli.cli.context import CsvOption, app_context, missing
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.cli.exam_look import preview, show
+from ortif_cli.cli.exam_options import (
+    DirOption,
+    ExcludeSeriesOption,
+    LocalOption,
+    PacsOption,
+    SeriesOption,
+    StudyOption,
+    exam_source,
+)
+from ortif_cli.cli.patient_options import (
+    PatientBirthDate,
+    PatientBirthplace,
+    PatientFirstName,
+    PatientId,
+    PatientIdentityStatus,
+    PatientIdIssuer,
+    PatientIns,
+    PatientInsOid,
+    PatientName,
+    PatientSex,
+    patient_flags,
+)
 from ortif_cli.errors import UsageError
 from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui import render
@@ -19,40 +43,7 @@ if TYPE_CHECKING:
     from ortif_cli.cli.context import AppContext
     from ortif_cli.dicom.query import ExamSource
 
-app = OrtifTyper(help="Find exams, add them to dossiers, or make them from images.")
-
-PacsOption = Annotated[
-    str | None, typer.Option("--pacs", metavar="NAME", help="A PACS node (see `ortif pacs`).")
-]
-LocalOption = Annotated[
-    bool, typer.Option("--local", help="The studies the platform already holds (QIDO-RS).")
-]
-DirOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--dir",
-        metavar="DIR",
-        help="A folder, CD, CD image (.iso) or zip file of DICOM; repeatable.",
-    ),
-]
-StudyOption = Annotated[
-    str | None, typer.Option("--study", metavar="UID", help="Study Instance UID.")
-]
-
-
-def _source(
-    app_: AppContext, pacs: str | None, local: bool, dirs: list[Path] | None, study: str | None
-) -> ExamSource:
-    from ortif_cli.dicom.query import ExamSource
-    from ortif_cli.pacs_nodes import get_node
-
-    if sum((pacs is not None, local, bool(dirs))) != 1:
-        raise UsageError(_("Give exactly one source: --pacs NAME, --local or --dir DIR."))
-    if pacs is not None:
-        return ExamSource("pacs", study, node=get_node(app_.profile, pacs))
-    if local:
-        return ExamSource("local", study)
-    return ExamSource("dir", study, folders=tuple(dirs or ()))
+app = OrtifTyper(help="Find exams, look at them, add them to dossiers, or make them from images.")
 
 
 @app.command()
@@ -83,7 +74,7 @@ def find(
 
     app_ = app_context(ctx)
     row_format = RowFormat.pick(app_.output, csv)
-    source = _source(app_, pacs, local, directory, None)
+    source = exam_source(app_, pacs, local, directory, None)
     query = StudyQuery(
         patient_name=patient_name,
         patient_id=patient_id,
@@ -146,6 +137,8 @@ def add(
     local: LocalOption = False,
     directory: DirOption = None,
     study: StudyOption = None,
+    series: SeriesOption = None,
+    exclude_series: ExcludeSeriesOption = None,
     receipt: Annotated[
         Path | None,
         typer.Option("--receipt", metavar="FILE", help="Write a JSON receipt of what arrived."),
@@ -161,14 +154,19 @@ def add(
 ) -> None:
     """Add studies to a dossier from a PACS, a folder/CD/zip, or the platform's store."""
     from ortif_cli import transfer
+    from ortif_cli.dicom.series import parse_selection
+    from ortif_cli.exam_series import keep_series
     from ortif_cli.ui.progress import TransferProgress
 
     app_ = app_context(ctx)
     if not (pacs or local or directory):
         raise missing(_("--pacs, --local or --dir"))
-    source = _source(app_, pacs, local, directory, study)
+    source = exam_source(app_, pacs, local, directory, study)
+    include, exclude = parse_selection(series), parse_selection(exclude_series)
     with app_.client() as client:
         resolved = transfer.resolve_source(source, client)
+        if include or exclude:
+            resolved = keep_series(resolved, client, include, exclude)
         try:
             with TransferProgress(app_.output) as progress:
                 report = transfer.add_exams_from(
@@ -266,21 +264,24 @@ def create(
     out: Annotated[
         Path | None, typer.Option("--out", metavar="DIR", help="Write the DICOM files here.")
     ] = None,
-    patient_name: Annotated[
-        str | None, typer.Option("--patient-name", metavar="LAST[^First]")
-    ] = None,
-    patient_id: Annotated[str | None, typer.Option("--patient-id", metavar="ID")] = None,
-    patient_birth_date: Annotated[
-        str | None, typer.Option("--patient-birth-date", metavar="DATE")
-    ] = None,
-    patient_sex: Annotated[str | None, typer.Option("--patient-sex", metavar="M|F|O")] = None,
+    patient_name: PatientName = None,
+    patient_first_name: PatientFirstName = None,
+    patient_birth_date: PatientBirthDate = None,
+    patient_sex: PatientSex = None,
+    patient_id: PatientId = None,
+    patient_id_issuer: PatientIdIssuer = None,
+    patient_birthplace: PatientBirthplace = None,
+    patient_ins: PatientIns = None,
+    patient_ins_oid: PatientInsOid = None,
+    patient_identity_status: PatientIdentityStatus = None,
 ) -> None:
     """Wrap images and PDF files as a new DICOM study (written to --out, added to --dossier)."""
     import shutil
     import tempfile
 
-    from ortif_cli.dicom.query import ExamSource, parse_day
-    from ortif_cli.dicom.wrap import WrapPatient, wrap_files
+    from ortif_cli.dicom.query import ExamSource
+    from ortif_cli.dicom.wrap import wrap_files
+    from ortif_cli.patients import wrap_patient
 
     app_ = app_context(ctx)
     if dossier_id is None and out is None:
@@ -288,29 +289,24 @@ def create(
     for path in files:
         if not path.is_file():
             raise UsageError(_("No file at {path}.").format(path=path))
+    flags = patient_flags(
+        patient_name,
+        patient_first_name,
+        patient_birth_date,
+        patient_sex,
+        patient_id,
+        patient_id_issuer,
+        patient_birthplace,
+        patient_ins,
+        patient_ins_oid,
+        patient_identity_status,
+    )  # fmt: skip
+    if dossier_id is None and not (flags.name and flags.id):
+        raise missing(_("--patient-name and --patient-id (or --dossier)"))
     client = app_.client() if dossier_id is not None else None
     try:
-        if client is not None and dossier_id is not None:
-            p = client.get_dossier(dossier_id).patient
-            patient = WrapPatient(
-                p.last_name,
-                p.identifier,
-                p.first_name,
-                p.birth_date,
-                p.sex,
-                p.ins_matricule if p.identity_status == "qualified" else None,
-                p.ins_oid,
-            )
-        else:
-            if not patient_name or not patient_id:
-                raise missing(_("--patient-name and --patient-id (or --dossier)"))
-            last, _sep, first = patient_name.partition("^")
-            born = (
-                parse_day(patient_birth_date, "--patient-birth-date")
-                if patient_birth_date
-                else None
-            )
-            patient = WrapPatient(last, patient_id, first or None, born, patient_sex)
+        base = client.get_dossier(dossier_id).patient if client and dossier_id else None
+        patient = wrap_patient(flags, base)
         target = out or Path(tempfile.mkdtemp(prefix="ortif-create-"))
         try:
             written = wrap_files(files, target, patient, description, series_description)
@@ -345,3 +341,7 @@ def create(
         ).format(n=len(written.sop_instance_uids))
     )
     app_.output.data(written.study_instance_uid)
+
+
+app.command()(show)
+app.command()(preview)

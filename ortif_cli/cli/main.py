@@ -13,6 +13,7 @@ from ortif_cli.cli import (
     demo,
     directory,
     dossier,
+    dossier_view,
     exam,
     invite,
     notifications,
@@ -83,6 +84,7 @@ session.register(app)
 app.add_typer(token.app, name="token")
 app.add_typer(config.app, name="config")
 app.add_typer(directory.app, name="directory")
+dossier_view.register(dossier.app)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(exam.app, name="exam")
 app.add_typer(pacs.app, name="pacs")

@@ -37,7 +37,13 @@ def notifications(
     ] = False,
     interval: Annotated[
         float,
-        typer.Option(min=1.0, metavar="SECONDS", help="With --watch: seconds between polls."),
+        typer.Option(
+            min=1.0,
+            max=60.0,
+            metavar="SECONDS",
+            help="With --watch: the longest one request waits on the platform, which "
+            "answers as soon as something new arrives.",
+        ),
     ] = 15.0,
     csv: CsvOption = False,
 ) -> None:

@@ -23,6 +23,7 @@ C_GET_RQ, C_GET_RSP = 0x0010, 0x8010
 C_FIND_RQ, C_FIND_RSP = 0x0020, 0x8020
 C_MOVE_RQ, C_MOVE_RSP = 0x0021, 0x8021
 C_ECHO_RQ, C_ECHO_RSP = 0x0030, 0x8030
+C_CANCEL_RQ = 0x0FFF
 NO_DATASET = 0x0101
 
 AFFECTED_SOP_CLASS = 0x00000002
@@ -117,6 +118,13 @@ def request(
     if destination is not None:
         values[MOVE_DESTINATION] = ae(destination)
     return encode_command(values)
+
+
+def cancel_request(message_id: int) -> bytes:
+    """C-CANCEL-RQ for the request `message_id` (PS3.7 9.3.2.3)."""
+    return encode_command(
+        {COMMAND_FIELD: us(C_CANCEL_RQ), RESPONDED_ID: us(message_id), DATASET_TYPE: us(NO_DATASET)}
+    )
 
 
 def store_response(message_id: int, sop_class: str, sop_instance: str, status: int) -> bytes:

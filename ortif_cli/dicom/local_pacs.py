@@ -61,6 +61,8 @@ class LocalPacs:
         self.max_associations = max_associations
         self.late_last = late_last
         self.files: list[tuple[Path, Any]] = []
+        self.sent: list[str] = []
+        """SOP Instance UIDs sent by C-GET or C-MOVE, in order (tests count them)."""
         for path in sorted(root.rglob("*.dcm")):
             self.files.append((path, dcmread(path, stop_before_pixels=True)))
         self.server: Any = None
@@ -110,14 +112,15 @@ class LocalPacs:
             self.server = None
 
     def _matching(self, identifier: Any) -> list[tuple[Path, Any]]:
-        uid = identifier.get("StudyInstanceUID", "")
-        sops = identifier.get("SOPInstanceUID", "") if "SOPInstanceUID" in identifier else ""
-        wanted = set([sops] if isinstance(sops, str) else sops) - {""}
+        study = _uids(identifier, "StudyInstanceUID")
+        series = _uids(identifier, "SeriesInstanceUID")
+        sops = _uids(identifier, "SOPInstanceUID")
         return [
             (p, ds)
             for p, ds in self.files
-            if (not uid or ds.StudyInstanceUID == uid)
-            and (not wanted or ds.SOPInstanceUID in wanted)
+            if (not study or ds.StudyInstanceUID in study)
+            and (not series or ds.SeriesInstanceUID in series)
+            and (not sops or ds.SOPInstanceUID in sops)
         ]
 
     def _find(self, event: Any) -> Iterator[tuple[int, Any]]:
@@ -130,10 +133,13 @@ class LocalPacs:
             for _, ds in self._matching(query):
                 answer = Dataset()
                 answer.QueryRetrieveLevel = "IMAGE"
-                answer.StudyInstanceUID = ds.StudyInstanceUID
-                answer.SeriesInstanceUID = ds.SeriesInstanceUID
-                answer.SOPInstanceUID = ds.SOPInstanceUID
+                for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
+                    setattr(answer, keyword, ds.get(keyword))
+                answer.InstanceNumber = ds.get("InstanceNumber", "")
                 yield 0xFF00, answer
+            return
+        if query.get("QueryRetrieveLevel") == "SERIES":
+            yield from self._find_series(query)
             return
         studies: dict[str, list[Any]] = {}
         for _, ds in self._matching(query):
@@ -161,15 +167,34 @@ class LocalPacs:
             answer.NumberOfStudyRelatedInstances = len(members)
             yield 0xFF00, answer
 
+    def _find_series(self, query: Any) -> Iterator[tuple[int, Any]]:
+        from pydicom import Dataset
+
+        series: dict[str, list[Any]] = {}
+        for _, ds in self._matching(query):
+            series.setdefault(ds.SeriesInstanceUID, []).append(ds)
+        for members in series.values():
+            first = members[0]
+            answer = Dataset()
+            answer.SpecificCharacterSet = first.get("SpecificCharacterSet", "ISO_IR 100")
+            answer.QueryRetrieveLevel = "SERIES"
+            for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "Modality"):
+                setattr(answer, keyword, first.get(keyword, ""))
+            answer.SeriesNumber = first.get("SeriesNumber", "")
+            answer.SeriesDescription = first.get("SeriesDescription", "")
+            answer.NumberOfSeriesRelatedInstances = len(members)
+            yield 0xFF00, answer
+
     def _instances(self, event: Any) -> Iterator[Any]:
         from pydicom import dcmread
 
         matching = self._matching(event.identifier)
         yield len(matching)
-        for sent, (path, _) in enumerate(matching):
+        for sent, (path, header) in enumerate(matching):
             if self.abort_after is not None and sent >= self.abort_after:
                 event.assoc.abort()
                 return
+            self.sent.append(str(header.SOPInstanceUID))
             yield 0xFF00, dcmread(path)
 
     def _get(self, event: Any) -> Iterator[Any]:
@@ -201,3 +226,9 @@ class LocalPacs:
         if assoc.is_established:
             assoc.send_c_store(ds)
             assoc.release()
+
+
+def _uids(identifier: Any, keyword: str) -> set[str]:
+    """The UIDs a request names for `keyword` (a single one, or a list), none if absent."""
+    value = identifier.get(keyword, "") if keyword in identifier else ""
+    return set([value] if isinstance(value, str) else value) - {""}

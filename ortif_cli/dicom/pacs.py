@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,6 +40,8 @@ ACSE_TIMEOUT = 30.0
 DIMSE_TIMEOUT = 120.0
 TRANSIENT_RETRIES = 3
 """Attempts again when a node rejects an association as transient (too many at once)."""
+CANCEL_TIMEOUT = 10.0
+"""Seconds to wait for a PACS's last answer after a C-CANCEL."""
 LATE_ARRIVALS_WAIT = 10.0
 """Seconds to wait after a C-MOVE's final answer for images the PACS still sends."""
 
@@ -98,6 +100,8 @@ class RetrieveReport:
     status: int | None = None
     refused: list[str] = field(default_factory=list)
     """SOP Instance UIDs we refused (the receiver said stop)."""
+    failed_uids: list[str] = field(default_factory=list)
+    """SOP Instance UIDs the PACS says it could not send (Failed SOP Instance UID List)."""
 
 
 @dataclass
@@ -114,6 +118,11 @@ class StoreReport:
 
 class AssociationRejected(ConnectionFailure):
     """The node rejected the association (AE title unknown, or too many associations)."""
+
+
+class Cancelled(KeyboardInterrupt):
+    """Ctrl-C during a C-FIND, once the PACS answered our C-CANCEL: the association is
+    released, not aborted."""
 
 
 class StopRetrieval(Exception):
@@ -182,6 +191,9 @@ def associate(
     assoc = _request(node, contexts, scp_roles)
     try:
         yield assoc
+    except Cancelled:
+        assoc.release()
+        raise
     except Aborted as exc:
         assoc.abort()
         raise _lost(node) from exc
@@ -228,11 +240,14 @@ def _send_request(
     command_field: int,
     identifier: Sequence[tuple[int, str, str]],
     destination: str | None = None,
-) -> None:
+) -> int:
+    """Send a request with its identifier; return its message ID."""
     abstract_syntax = context.abstract_syntax
-    command = dimse.request(command_field, _message_id(), abstract_syntax, destination=destination)
+    message_id = _message_id()
+    command = dimse.request(command_field, message_id, abstract_syntax, destination=destination)
     assoc.send_command(context.id, command)
     assoc.send_dataset(context.id, dimse.encode_identifier(identifier, context.transfer_syntax))
+    return message_id
 
 
 def _message_id() -> int:
@@ -309,39 +324,91 @@ def find_studies(node: PacsNode, query: StudyQuery) -> list[StudyMatch]:
     raise RuleError(_("{pacs} refused the query.").format(pacs=_describe(node)))
 
 
-def _c_find(
-    assoc: Association, context: Context, identifier: Sequence[tuple[int, str, str]]
-) -> Iterator[tuple[int, dict[int, bytes] | None]]:
-    """(status, identifier or None) of each answer, the final one last."""
-    _send_request(assoc, context, dimse.C_FIND_RQ, identifier)
-    while True:
-        _context_id, data = assoc.receive_command()
-        command = Command(data)
-        if command.field != dimse.C_FIND_RSP or command.status is None:
-            raise Aborted("an unexpected answer to C-FIND")
-        found = _receive_identifier(assoc, context) if command.has_dataset else None
-        yield command.status, found
-        if command.status not in PENDING:
-            return
+OnMatch = Callable[[dict[int, bytes]], None]
+
+
+def c_find(
+    assoc: Association,
+    context: Context,
+    identifier: Sequence[tuple[int, str, str]],
+    on_match: OnMatch,
+) -> int:
+    """C-FIND: `on_match` for each pending answer's identifier; the final status.
+
+    Ctrl-C sends a C-CANCEL and waits for the PACS's last answer; `Cancelled` then lets
+    `associate` release the association rather than abort it.
+    """
+    message_id = _send_request(assoc, context, dimse.C_FIND_RQ, identifier)
+    try:
+        while True:
+            status, found = _find_answer(assoc, context)
+            if status not in PENDING:
+                return status
+            if found is not None:
+                on_match(found)
+    except KeyboardInterrupt:
+        if not _cancel(assoc, context, message_id):
+            raise
+        raise Cancelled() from None
+
+
+def _find_answer(
+    assoc: Association, context: Context, draining: bool = False
+) -> tuple[int, dict[int, bytes] | None]:
+    """The next C-FIND answer; `draining` skips the rest of one cut short by Ctrl-C."""
+    _context_id, data = assoc.receive_command(skip_data=draining)
+    command = Command(data)
+    if command.field != dimse.C_FIND_RSP or command.status is None:
+        raise Aborted("an unexpected answer to C-FIND")
+    found = _receive_identifier(assoc, context) if command.has_dataset else None
+    return command.status, found
+
+
+def _cancel(assoc: Association, context: Context, message_id: int) -> bool:
+    """C-CANCEL, then read what the PACS still sends up to its final answer.
+
+    False when the PACS does not finish in time (the association is then aborted).
+    """
+    try:
+        assoc.socket.settimeout(CANCEL_TIMEOUT)
+        assoc.send_command(context.id, dimse.cancel_request(message_id))
+        while _find_answer(assoc, context, draining=True)[0] in PENDING:
+            pass
+    except (Aborted, OSError):
+        return False
+    return True
 
 
 def _find(
     node: PacsNode, assoc: Association, context: Context, query: StudyQuery
 ) -> list[StudyMatch] | None:
-    """The matches, or None if the node refused this information model."""
-    matches: list[StudyMatch] = []
-    for code, identifier in _c_find(assoc, context, find_identifier(query)):
-        if code in PENDING and identifier is not None:
-            matches.append(study_match(identifier, f"pacs:{node.name}"))
-        elif code in (0xA900, 0x0122, 0xC000) or (code & 0xF000) == 0xC000:
-            if context.abstract_syntax == STUDY_ROOT_FIND:
-                return None
-            _refused(node, code)
-        elif code not in (SUCCESS, *PENDING, 0xFE00):
-            _refused(node, code)
+    """The matches, or None if the node refused this information model.
+
+    Some PACS answer a STUDY level query once per instance (pynetdicom's `qrscp`
+    application does): answers for a study already seen only add their modalities.
+    """
+    matches: dict[str, StudyMatch] = {}
+
+    def add(identifier: dict[int, bytes]) -> None:
+        match = study_match(identifier, f"pacs:{node.name}")
+        seen = matches.get(match.study_instance_uid)
+        if seen is None:
+            matches[match.study_instance_uid] = match
+        elif not set(match.modalities) <= set(seen.modalities):
+            modalities = sorted({*seen.modalities, *match.modalities})
+            matches[match.study_instance_uid] = replace(seen, modalities=modalities)
+
+    code = c_find(assoc, context, find_identifier(query), add)
+    if code in (0xA900, 0x0122) or (code & 0xF000) == 0xC000:
+        if context.abstract_syntax == STUDY_ROOT_FIND:
+            return None
+        _refused(node, code)
+    elif code not in (SUCCESS, 0xFE00):
+        _refused(node, code)
+    found = list(matches.values())
     if query.modality:  # a PACS may ignore ModalitiesInStudy matching
-        matches = [m for m in matches if not m.modalities or query.modality.upper() in m.modalities]
-    return matches
+        found = [m for m in found if not m.modalities or query.modality.upper() in m.modalities]
+    return found
 
 
 def _refused(node: PacsNode, code: int) -> None:
@@ -462,8 +529,17 @@ def _storage_contexts() -> list[tuple[str, Sequence[str]]]:
     return contexts
 
 
-def _study_identifier(study_instance_uid: str) -> list[tuple[int, str, str]]:
-    return [(QUERY_LEVEL, "CS", "STUDY"), (STUDY_UID, "UI", study_instance_uid)]
+def retrieve_identifier(
+    study_instance_uid: str, series: Sequence[str] = ()
+) -> list[tuple[int, str, str]]:
+    """A STUDY level retrieval, or a SERIES level one of the listed series."""
+    if not series:
+        return [(QUERY_LEVEL, "CS", "STUDY"), (STUDY_UID, "UI", study_instance_uid)]
+    return [
+        (QUERY_LEVEL, "CS", "SERIES"),
+        (STUDY_UID, "UI", study_instance_uid),
+        (SERIES_UID, "UI", "\\".join(series)),
+    ]
 
 
 def _final(report: RetrieveReport, command: Command) -> None:
@@ -475,11 +551,16 @@ def _final(report: RetrieveReport, command: Command) -> None:
 
 
 def get_study(
-    node: PacsNode, study_instance_uid: str, staging: Path, on_stored: OnStored
+    node: PacsNode,
+    study_instance_uid: str,
+    staging: Path,
+    on_stored: OnStored,
+    series: Sequence[str] = (),
 ) -> RetrieveReport:
-    """C-GET a study into `staging`; `on_stored(path)` runs as each instance lands."""
+    """C-GET a study (or only the listed series) into `staging`; `on_stored(path)` runs
+    as each instance lands."""
     receiver = _Receiver(staging, on_stored)
-    _get(node, _study_identifier(study_instance_uid), receiver)
+    _get(node, retrieve_identifier(study_instance_uid, series), receiver)
     _raise_stopped(receiver)
     return receiver.report
 
@@ -495,21 +576,15 @@ def find_instances(node: PacsNode, study_instance_uid: str) -> list[tuple[str, s
         (SERIES_UID, "UI", ""),
         (SOP_UID, "UI", ""),
     ]
-    found: list[tuple[str, str]] = []
+    answers: list[dict[int, bytes]] = []
     with associate(node, [(STUDY_ROOT_FIND, QUERY_SYNTAXES)]) as assoc:
         if not assoc.contexts:
             return None
         (context,) = assoc.contexts.values()
-        for code, identifier in _c_find(assoc, context, query):
-            if code in PENDING and identifier is not None:
-                series = ascii_value(identifier.get(SERIES_UID))
-                sop = ascii_value(identifier.get(SOP_UID))
-                if not series or not sop:
-                    return None
-                found.append((series, sop))
-            elif code != SUCCESS:
-                return None
-    return found
+        if c_find(assoc, context, query, answers.append) != SUCCESS:
+            return None
+    found = [(ascii_value(a.get(SERIES_UID)), ascii_value(a.get(SOP_UID))) for a in answers]
+    return None if any(not series or not sop for series, sop in found) else found
 
 
 def get_instances(
@@ -537,7 +612,7 @@ def get_instances(
     def work(part: list[tuple[str, list[str]]]) -> None:
         try:
             for series, sops in part:
-                _get(node, _image_identifier(study_instance_uid, series, sops), receiver)
+                _get(node, image_identifier(study_instance_uid, series, sops), receiver)
         except AssociationRejected:  # a PACS allowing one association at a time
             rejected.append(part)
         except BaseException as exc:  # re-raised in the calling thread
@@ -551,7 +626,7 @@ def get_instances(
     if not errors:
         for part in rejected:  # one after the other; a node that rejects us raises here
             for series, sops in part:
-                _get(node, _image_identifier(study_instance_uid, series, sops), receiver)
+                _get(node, image_identifier(study_instance_uid, series, sops), receiver)
     _raise_stopped(receiver)
     if errors:
         raise errors[0]
@@ -560,7 +635,7 @@ def get_instances(
     return report
 
 
-def _image_identifier(study: str, series: str, sops: list[str]) -> list[tuple[int, str, str]]:
+def image_identifier(study: str, series: str, sops: list[str]) -> list[tuple[int, str, str]]:
     return [
         (QUERY_LEVEL, "CS", "IMAGE"),
         (STUDY_UID, "UI", study),
@@ -618,8 +693,12 @@ def move_study(
     on_stored: OnStored,
     expected: int | None = None,
     late_wait: float = LATE_ARRIVALS_WAIT,
+    identifier: Sequence[tuple[int, str, str]] | None = None,
 ) -> RetrieveReport:
-    """C-MOVE a study to our own Storage SCP (pynetdicom's) on the node's move port."""
+    """C-MOVE a study to our own Storage SCP (pynetdicom's) on the node's move port.
+
+    `identifier` retrieves less than the whole study (see `retrieve_identifier`).
+    """
     from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt
     from pynetdicom.presentation import AllStoragePresentationContexts
 
@@ -644,9 +723,9 @@ def move_study(
         models = (STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE)
         with associate(node, [(model, QUERY_SYNTAXES) for model in models]) as assoc:
             context = _context(assoc, STUDY_ROOT_MOVE, _no_context(node))
-            identifier = _study_identifier(study_instance_uid)
+            keys = identifier or retrieve_identifier(study_instance_uid)
             destination = node.calling_ae_title
-            _send_request(assoc, context, dimse.C_MOVE_RQ, identifier, destination)
+            _send_request(assoc, context, dimse.C_MOVE_RQ, keys, destination)
             _collect(node, assoc, receiver, dimse.C_MOVE_RSP)
         report = receiver.report
         if report.status in (SUCCESS, 0xB000):  # some PACS answer before the last image
@@ -675,12 +754,12 @@ def _collect(node: PacsNode, assoc: Association, receiver: _Receiver, answer: in
             continue
         if command.field != answer or command.status is None:
             raise Aborted(f"unexpected command 0x{command.field:04X}")
-        if command.has_dataset:
-            assoc.receive_dataset(BytesIO())  # the failed instances' list: counted below
+        failed = _failed_list(assoc, context_id) if command.has_dataset else []
         code = command.status
         if code in PENDING:
             continue
         _final(receiver.report, command)
+        receiver.report.failed_uids += failed
         if code in (0xA701, 0xA702):
             raise ConnectionFailure(
                 _("{pacs} cannot send the images (status 0x{status:04X}).").format(
@@ -698,6 +777,19 @@ def _collect(node: PacsNode, assoc: Association, receiver: _Receiver, answer: in
                 ),
             )
         return
+
+
+FAILED_SOP_LIST = 0x00080058
+
+
+def _failed_list(assoc: Association, context_id: int) -> list[str]:
+    """The Failed SOP Instance UID List of a C-GET / C-MOVE answer's identifier."""
+    buffer = BytesIO()
+    assoc.receive_dataset(buffer)
+    context = assoc.contexts.get(context_id)
+    syntax = context.transfer_syntax if context else IMPLICIT_LE
+    values = dimse.decode_identifier(buffer.getvalue(), syntax)
+    return [uid for uid in ascii_value(values.get(FAILED_SOP_LIST)).split("\\") if uid]
 
 
 def _raise_stopped(receiver: _Receiver) -> None:

@@ -106,6 +106,8 @@ class ExamSource:
     study_instance_uid: str | None = None
     folders: tuple[Path, ...] = ()
     node: PacsNode | None = None
+    series: tuple[str, ...] = ()
+    """Series Instance UIDs to take from the study; empty: all of them."""
 
 
 @dataclass(frozen=True)

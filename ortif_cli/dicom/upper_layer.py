@@ -132,6 +132,7 @@ class Association:
         self._stream = cast(BufferedIOBase, sock.makefile("rb", buffering=1 << 18))
         self._buffer = memoryview(bytearray(1 << 18))  # data fragments pass through it
         self._left = 0  # bytes left in the current P-DATA-TF PDU
+        self._unread = 0  # data bytes of the current PDV not yet read (an interrupted read)
 
     @classmethod
     def request(
@@ -196,11 +197,21 @@ class Association:
         self._left -= length + 4
         return context_id, control, length - 2
 
-    def receive_command(self) -> tuple[int, bytes]:
-        """(context id, command set) of the next message."""
+    def receive_command(self, *, skip_data: bool = False) -> tuple[int, bytes]:
+        """(context id, command set) of the next message.
+
+        `skip_data` passes over data set fragments first (what is left of a message whose
+        reading was interrupted), instead of taking them for a protocol error.
+        """
+        if skip_data and self._unread:
+            self._read(self._unread)
+            self._unread = 0
         parts = []
         while True:
             context_id, control, length = self._next_fragment()
+            if not control & _COMMAND and skip_data:
+                self._read(length)
+                continue
             if not control & _COMMAND:
                 raise Aborted("a data set fragment where a command was expected")
             parts.append(self._read(length))
@@ -216,15 +227,16 @@ class Association:
             if control & _COMMAND:
                 raise Aborted("a command fragment inside a data set")
             total += length
-            while length:
+            self._unread = length
+            while self._unread:
                 try:
-                    got = self._stream.readinto(buffer[: min(length, len(buffer))])
+                    got = self._stream.readinto(buffer[: min(self._unread, len(buffer))])
                 except OSError as exc:
                     raise Aborted(str(exc) or type(exc).__name__) from exc
                 if not got:
                     raise Aborted("the connection was closed")
                 sink.write(buffer[:got])
-                length -= got
+                self._unread -= got
             if control & _LAST:
                 return total
 

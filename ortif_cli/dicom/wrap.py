@@ -46,6 +46,7 @@ class WrapPatient:
     sex: str | None = None
     ins_matricule: str | None = None
     ins_oid: str | None = None
+    issuer_of_patient_id: str | None = None
 
 
 @dataclass
@@ -104,6 +105,8 @@ def _study(patient: WrapPatient, description: str) -> Dataset:
     name = patient.last_name + (f"^{patient.first_name}" if patient.first_name else "")
     ds.PatientName = name
     ds.PatientID = patient.patient_id
+    if patient.issuer_of_patient_id:
+        ds.IssuerOfPatientID = patient.issuer_of_patient_id
     ds.PatientBirthDate = patient.birth_date.strftime("%Y%m%d") if patient.birth_date else ""
     ds.PatientSex = patient.sex or ""
     if patient.ins_matricule:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TypeVar
 
@@ -45,6 +47,15 @@ class ByteProgress:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._progress.stop()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop drawing while a prompt has the terminal."""
+        self._progress.stop()
+        try:
+            yield
+        finally:
+            self._progress.start()
 
     def begin(self, label: str, size: int) -> None:
         """A new bar; size 0 means not known in advance: bytes and speed, no bar or ETA."""

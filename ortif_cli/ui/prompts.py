@@ -59,9 +59,18 @@ def select(question: str, choices: Sequence[tuple[str, T]], *, search: bool = Fa
     return choices[index][1]
 
 
-def checkbox(question: str, choices: Sequence[tuple[str, T]], *, search: bool = False) -> list[T]:
-    """Any number of `choices`, ticked with the space bar."""
-    options = [questionary.Choice(label, value=index) for index, (label, _) in enumerate(choices)]
+def checkbox(
+    question: str,
+    choices: Sequence[tuple[str, T]],
+    *,
+    search: bool = False,
+    checked: bool = False,
+) -> list[T]:
+    """Any number of `choices`, ticked (or, when all start `checked`, unticked) with space."""
+    options = [
+        questionary.Choice(label, value=index, checked=checked)
+        for index, (label, _) in enumerate(choices)
+    ]
     ticked: list[int] = questionary.checkbox(
         question, options, use_search_filter=search, use_jk_keys=not search
     ).unsafe_ask()

@@ -28,6 +28,7 @@ from ortif_cli.ui.rows import Column
 if TYPE_CHECKING:
     from ortif_cli.dicom.media import StudyOnDisk
     from ortif_cli.dicom.query import StudyMatch
+    from ortif_cli.dicom.series import SeriesInfo
     from ortif_cli.dossiers import DossierRequest
     from ortif_cli.invitations import Contact
 
@@ -362,3 +363,27 @@ def study_match_columns() -> list[Column[StudyMatch]]:
         Column("instance_count", _("images"), lambda m: m.instance_count),
         Column("study_instance_uid", _("study uid"), lambda m: m.study_instance_uid),
     ]
+
+
+def series_columns() -> list[Column[SeriesInfo]]:
+    """`exam show`: a study's series, numbered as viewers number them."""
+    return [
+        Column("series_number", _("number"), lambda s: s.series_number),
+        Column("modality", _("mod"), lambda s: s.modality),
+        Column("series_description", _("description"), lambda s: s.series_description),
+        Column("instance_count", _("images"), lambda s: s.instance_count),
+        Column(
+            "size",
+            _("size"),
+            lambda s: s.size,
+            shown=lambda s: megabytes(s.size) if s.size is not None else "",
+        ),
+        Column("series_instance_uid", _("series uid"), lambda s: s.series_instance_uid),
+    ]
+
+
+def series_line(series: SeriesInfo) -> str:
+    """One series in a tick list: `3  CT  Thorax (120 images)`."""
+    count = series.instance_count
+    images = ngettext("{n} image", "{n} images", count).format(n=count) if count else ""
+    return f"{series.label} ({images})" if images else series.label

@@ -8,12 +8,13 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ortif_server.catalog import record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
-from ortif_server.errors import ApiError
+from ortif_server.errors import DATABASE_ERRORS, ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
 from ortif_server.schemas import StoredInstance, StowResult
 
@@ -27,7 +28,8 @@ async def store_instances(
 ) -> JSONResponse:
     """Store each DICOM part of a multipart/related body; say what became of each."""
     boundary = multipart_boundary(request.headers.get("content-type"))
-    receiver = StowReceiver(store, boundary, partial(stored_digest, session))
+    await run_in_threadpool(session.commit)  # no connection held while the body streams in
+    receiver = StowReceiver(store, boundary, partial(_digest_of, session))
     try:
         await _receive(request, receiver)
     finally:
@@ -38,6 +40,17 @@ async def store_instances(
     if not receiver.outcomes:
         raise ApiError(400, "bad_request", "The body holds no DICOM part.")
     return _answer(receiver)
+
+
+def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
+    """`stored_digest` in a transaction of its own, which hands its connection back."""
+    try:
+        digest = stored_digest(session, sop_instance_uid)
+    except DATABASE_ERRORS:
+        session.rollback()  # leaves the session usable once the database is back
+        raise
+    session.commit()
+    return digest
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:

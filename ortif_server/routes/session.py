@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ortif_server import serialize, signin
+from ortif_server import serialize, signin, viewer_links
 from ortif_server.auth_schemas import RefreshRequest, SessionPublic, TokenInfo
 from ortif_server.deps import (
     CurrentCaller,
@@ -44,7 +44,10 @@ def session_info(caller: CurrentCaller) -> TokenInfo:
 
 @router.delete("/session", status_code=204)
 def delete_session(token: CurrentToken, session: SessionDep) -> Response:
-    """Revoke the token used for this request and its refresh token."""
+    """Revoke the token used for this request and its refresh token, and end the user's
+    browser sessions (the viewer opened by `ortif dossier view`)."""
+    if token.user is not None:
+        viewer_links.close_all(session, token.user)
     signin.revoke_session(session, token)
     return Response(status_code=204)
 

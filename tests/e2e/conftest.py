@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from ortif_cli.localserver import Account, LocalServer, server_command
+from tests.browser import chromium  # noqa: F401 (the fixture of the browser tests)
 from tests.conftest import EXPERT, OUTSIDER, REQUESTER, Ortif
+from tests.viewer_setup import ViewerPlatform, link_viewer
 
 COLLEAGUE = Account("lbernard", "pw-colleague-1", "BERNARD", "Luc", "CHU Lyon", "Neuroradiologie")
 THIRD = Account("csimon", "pw-third-1", "SIMON", "Claire", "Hôpital Foch", "Neurochirurgie")
@@ -101,3 +103,19 @@ def flows(flow_platform: FlowPlatform) -> Ortif:
     for account in PEOPLE:
         ortif.login(account, account.username)
     return ortif
+
+
+@pytest.fixture(scope="session")
+def viewer_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ViewerPlatform]:
+    """A platform serving the viewer (OHIF when installed for the tests, else a plain page)."""
+    data_dir = tmp_path_factory.mktemp("viewer-platform") / "data"
+    ohif = link_viewer(data_dir)
+    server = LocalServer(data_dir)
+    server.init()
+    for account in (REQUESTER, EXPERT, OUTSIDER):
+        server.add_user(account)
+    server.start()
+    try:
+        yield ViewerPlatform(server, ohif)
+    finally:
+        server.stop()

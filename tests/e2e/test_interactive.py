@@ -69,6 +69,7 @@ def test_create_asks_everything_in_the_kit_order(
     answer(child, "Add a DICOM exam?", DOWN, ENTER)
     answer(child, "Folder:", str(tmp_path / "cd"), ENTER)
     answer(child, "Which studies?", " ", ENTER)
+    answer(child, "Series of", DOWN, " ", ENTER)  # both ticked: untick the second
     answer(child, "Add a DICOM exam?", ENTER)
     answer(child, "Document to attach", str(letter), ENTER)
     answer(child, "Document to attach", ENTER)
@@ -86,6 +87,7 @@ def test_create_asks_everything_in_the_kit_order(
     assert [c["label"] for c in dossier["correspondents"]] == ["MARTIN Pierre"]
     request = dossier["steps"][0]
     assert request["exams"][0]["study_instance_uid"] == study.study_instance_uid
+    assert request["exams"][0]["instance_count"] == 3  # the first series only
     assert request["documents"][0]["filename"] == "lettre.pdf"
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,23 +62,12 @@ def test_store_instances_into_storescp(tmp_path: Path) -> None:
     assert received == set(study.sop_instance_uids)
 
 
-@pytest.fixture(scope="module")
-def dcmqrscp(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[PacsNode, dict[str, str], int]]:
-    root = tmp_path_factory.mktemp("dcmqrscp")
+@contextmanager
+def running_dcmqrscp(root: Path, files: list[str], *options: str) -> Iterator[tuple[int, int]]:
+    """dcmqrscp (16 KB PDUs) serving `files` as DCMQRSCP; yields its port and move port."""
     database = root / "db"
     database.mkdir()
     port, move_port = free_port(), free_port()
-    uids = {}
-    files = []
-    for charset in ("ISO_IR 100", "ISO_IR 192"):
-        for n, name in enumerate(NAMES):
-            study = write_study(
-                root / f"{charset[-3:]}{n}", patient_name=name, patient_id=f"P{n}", charset=charset
-            )
-            uids[f"{name}|{charset}"] = study.study_instance_uid
-            files += [str(p) for p in study.paths]
     config = root / "dcmqrscp.cfg"
     config.write_text(
         f"NetworkTCPPort = {port}\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
@@ -87,17 +77,35 @@ def dcmqrscp(
     )
     subprocess.run([DCMQRIDX, str(database), *files], check=True, capture_output=True)
     process = subprocess.Popen(
-        [DCMQRSCP, "-c", str(config), str(port)],
+        [DCMQRSCP, *options, "-c", str(config), str(port)],
         env=ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_listening(port)
-        yield PacsNode("qr", "127.0.0.1", port, "DCMQRSCP"), uids, move_port
+        yield port, move_port
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def dcmqrscp(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[PacsNode, dict[str, str], int]]:
+    root = tmp_path_factory.mktemp("dcmqrscp")
+    uids = {}
+    files = []
+    for charset in ("ISO_IR 100", "ISO_IR 192"):
+        for n, name in enumerate(NAMES):
+            study = write_study(
+                root / f"{charset[-3:]}{n}", patient_name=name, patient_id=f"P{n}", charset=charset
+            )
+            uids[f"{name}|{charset}"] = study.study_instance_uid
+            files += [str(p) for p in study.paths]
+    with running_dcmqrscp(root, files) as (port, move_port):
+        yield PacsNode("qr", "127.0.0.1", port, "DCMQRSCP"), uids, move_port
 
 
 @pytest.mark.parametrize("charset", ["ISO_IR 100", "ISO_IR 192"])
@@ -154,3 +162,40 @@ def test_cd_indexed_by_dcmmkdir_is_found_by_birth_date(tmp_path: Path) -> None:
     assert rows[0].startswith("patient_name,patient_id,birth_date")
     assert sorted(r.split(",")[0] for r in rows[1:]) == sorted(NAMES[:2])
     assert all(",1970-02-14," in r for r in rows[1:])
+
+
+def test_series_of_a_study_and_one_series_retrieved(
+    dcmqrscp: tuple[PacsNode, dict[str, str], int], tmp_path: Path
+) -> None:
+    """dcmqrscp keeps no Series Description and gives no NumberOfSeriesRelatedInstances:
+    the series are listed without description, their images counted at IMAGE level."""
+    from ortif_cli.dicom.pacs_series import find_series
+
+    node, uids, _ = dcmqrscp
+    uid = uids["LEFÈVRE^Hélène|ISO_IR 192"]
+    series = find_series(node, uid)
+    assert [(s.series_number, s.instance_count) for s in series] == [(1, 3), (2, 3)]
+    assert [s.series_description for s in series] == [None, None]
+    second = series[1].series_instance_uid
+    got = pacs.get_study(node, uid, tmp_path, lambda p: None, [second])
+    assert len(got.received) == 3 and got.completed == 3
+    assert {str(dcmread(p).SeriesInstanceUID) for p in got.received} == {second}
+
+
+def test_a_pacs_accepting_implicit_vr_only(tmp_path: Path) -> None:
+    """`dcmqrscp +xi` takes only Implicit VR Little Endian of what we propose: queries and
+    retrievals go on in it, the images converted by the PACS, pixels unchanged."""
+    study = write_study(tmp_path / "s", patient_name="DUPONT^José")
+    with running_dcmqrscp(tmp_path, [str(p) for p in study.paths], "+xi") as (port, _):
+        node = PacsNode("qr", "127.0.0.1", port, "DCMQRSCP")
+        with pacs.associate(node, [(pacs.STUDY_ROOT_FIND, pacs.QUERY_SYNTAXES)]) as assoc:
+            assert [c.transfer_syntax for c in assoc.contexts.values()] == [pacs.IMPLICIT_LE]
+        (match,) = pacs.find_studies(node, StudyQuery(study_instance_uid=study.study_instance_uid))
+        assert match.patient_name == "DUPONT^José"
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        got = pacs.get_study(node, match.study_instance_uid, staging, lambda p: None)
+    assert len(got.received) == 6
+    received = [dcmread(p) for p in got.received]
+    assert {str(ds.file_meta.TransferSyntaxUID) for ds in received} == {pacs.IMPLICIT_LE}
+    assert {ds.PixelData for ds in received} == {dcmread(p).PixelData for p in study.paths}

@@ -111,3 +111,25 @@ def test_store_instances_into_orthanc(orthanc: tuple[PacsNode, str], tmp_path: P
         json={"Level": "Study", "Query": {"StudyInstanceUID": study.study_instance_uid}},
     ).json()
     assert len(found) == 1
+
+
+def test_series_of_a_study_and_one_series_retrieved(
+    orthanc: tuple[PacsNode, str], tmp_path: Path
+) -> None:
+    from pydicom import dcmread
+
+    from ortif_cli.dicom.pacs_series import find_series
+
+    node, url = orthanc
+    study = write_study(tmp_path / "s", patient_name="MARTIN^Léa", series=3, instances_per_series=2)
+    upload(url, study.paths)
+    series = find_series(node, study.study_instance_uid)
+    assert [(s.series_number, s.series_description, s.instance_count) for s in series] == [
+        (n, f"SERIES {n}", 2) for n in (1, 2, 3)
+    ]
+    chosen = [series[0].series_instance_uid, series[2].series_instance_uid]
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    got = pacs.get_study(node, study.study_instance_uid, staging, lambda p: None, chosen)
+    assert len(got.received) == 4
+    assert {str(dcmread(p).SeriesInstanceUID) for p in got.received} == set(chosen)

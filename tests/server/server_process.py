@@ -24,6 +24,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_args: list[str] = []
+        self.ready_timeout = 20.0  # seconds; workers (`--workers`) start one by one
 
     @classmethod
     def seeded(cls, data_dir: Path, database_url: str | None) -> ServerProcess:
@@ -40,17 +41,17 @@ class ServerProcess:
         command += self.extra_args
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log)
-        _wait_ready(self.url, self.process)
+        _wait_ready(self.url, self.process, self.ready_timeout)
 
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=timeout)
 
     def token(self, username: str = "alice") -> str:
         credentials = {"username": username, "password": password(username)}

@@ -121,6 +121,8 @@ def _invitation(world: World, role: str) -> dict[str, Any]:
 
 ROWS = [
     Row("GET", "/api/v1/health", dict.fromkeys(ROLES, 200)),
+    Row("GET", "/health/live", dict.fromkeys(ROLES, 200)),
+    Row("GET", "/health/ready", dict.fromkeys(ROLES, 200)),
     Row("GET", "/api/v1/session", expect(200, guest=200, other_guest=200)),
     # Whether a guest may sign out (DELETE /session) is not in docs/api.md: not asserted.
     Row("DELETE", "/api/v1/session", expect(204, guest=None, other_guest=None)),

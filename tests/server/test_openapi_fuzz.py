@@ -65,6 +65,8 @@ def test_api_answers_within_its_schema(
 ) -> None:
     if (case.method.upper(), case.path) in EXCLUDED:
         return
+    if case.query and "wait" in case.query:  # a long poll waits by design: not for 10 s here
+        case.query["wait"] = 0
     case.call_and_validate(
         base_url=fuzzed_server.url,
         headers=bearer,

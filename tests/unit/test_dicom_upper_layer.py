@@ -295,3 +295,48 @@ def test_large_instances_are_sent_in_the_peers_pdu_size(tmp_path: Path) -> None:
     assert report.ok and len(report.stored) == 1
     offset = read_part10_meta(source)[3]
     assert received == [source.read_bytes()[offset:]]
+
+
+def test_ctrl_c_between_an_answer_and_its_identifier_cancels_then_releases(
+    scripted: Callable[..., PacsNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C-CANCEL names the request; what is left of the cut answer is skipped; released."""
+    seen: list[int] = []
+
+    def answer(status: int, dataset: bool) -> bytes:
+        return dimse.encode_command(
+            {
+                dimse.AFFECTED_SOP_CLASS: dimse.ui(pacs.STUDY_ROOT_FIND),
+                dimse.COMMAND_FIELD: dimse.us(dimse.C_FIND_RSP),
+                dimse.RESPONDED_ID: dimse.us(1),
+                dimse.DATASET_TYPE: dimse.us(0 if dataset else dimse.NO_DATASET),
+                dimse.STATUS: dimse.us(status),
+            }
+        )
+
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(accept_all(request))
+        command = dimse.Command(_read_pdu(conn)[1][6:])
+        _read_pdu(conn)  # the identifier
+        conn.sendall(pdata(1, 0x03, answer(0xFF00, True)))
+        conn.sendall(pdata(1, 0x02, b"\x10\x00\x10\x00\x04\x00\x00\x00DUP "))
+        cancel = dimse.Command(_read_pdu(conn)[1][6:])
+        if cancel.field == dimse.C_CANCEL_RQ:
+            seen.append(cancel.us(dimse.RESPONDED_ID) - command.us(dimse.MESSAGE_ID))
+        conn.sendall(pdata(1, 0x03, answer(0xFE00, False)))
+        seen.append(_read_pdu(conn)[0])  # 0x05: A-RELEASE-RQ
+        conn.sendall(struct.pack(">BxL", 0x06, 4) + bytes(4))
+
+    calls: list[int] = []
+    receive = pacs._receive_identifier
+
+    def interrupted_once(*args: object) -> dict[int, bytes]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return receive(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pacs, "_receive_identifier", interrupted_once)
+    with pytest.raises(pacs.Cancelled):
+        pacs.find_studies(scripted(script), StudyQuery())
+    assert seen == [0, 0x05]
