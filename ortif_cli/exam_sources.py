@@ -6,7 +6,8 @@ then upload) before the dossier exists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from ortif_cli.settings import Profile
 from ortif_cli.transfer import PreparedExams, TransferObserver, TransferReport
 
 if TYPE_CHECKING:
+    from ortif_cli.dicom.identity import FieldDiff
     from ortif_cli.dicom.query import StudyMatch, StudyQuery
     from ortif_cli.dossiers import ExamUploader
     from ortif_cli.pacs_nodes import PacsNode
@@ -76,6 +78,32 @@ def from_exam(
 
     first = resolved.studies[0]
     return ExamChoice(from_identity(resolved.patient), upload, first.study_instance_uid)
+
+
+@dataclass(frozen=True)
+class StudySelection:
+    """Studies ticked for a new dossier: their patient checked at once, uploaded on Send.
+
+    `check(patient)` raises IdentityMismatch when a study is another patient's, and
+    returns the warnings (a different identifier) otherwise.
+    """
+
+    check: Callable[[Patient], list[FieldDiff]]
+    upload: ExamUploader
+
+
+def disk_selection(studies: Sequence[StudyOnDisk]) -> StudySelection:
+    """Studies ticked in a folder or on a CD."""
+    return StudySelection(
+        functools.partial(transfer.check_identity, studies), studies_uploader(studies)
+    )
+
+
+def found_selection(node: PacsNode | None, matches: Sequence[StudyMatch]) -> StudySelection:
+    """Studies ticked among those found on a PACS node (or on the platform if None)."""
+    return StudySelection(
+        functools.partial(transfer.check_matches, matches), matches_uploader(node, matches)
+    )
 
 
 def folder_studies(folder: Path) -> list[StudyOnDisk]:

@@ -20,7 +20,7 @@ import httpx
 
 from ortif_cli.errors import ConnectionFailure, UsageError
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -42,6 +42,8 @@ class Account:
     first_name: str
     establishment: str
     community: str
+    rpps: str | None = None
+    """The RPPS number that links the account to Pro Santé Connect."""
 
 
 @dataclass
@@ -67,6 +69,7 @@ class LocalServer:
         self._run("init", "--data", str(self.data_dir))
 
     def add_user(self, account: Account) -> None:
+        rpps = ("--rpps", account.rpps) if account.rpps else ()
         self._run(
             "user",
             "add",
@@ -83,6 +86,7 @@ class LocalServer:
             account.establishment,
             "--community",
             account.community,
+            *rpps,
             stdin=account.password + "\n",
         )
 

@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -43,7 +42,7 @@ from ortif_cli.api.dicomweb import search_studies
 from ortif_cli.api.models import Dossier, Patient, StoredInstance, status_label
 from ortif_cli.api.stow import ServerFailure, UploadItem, UploadOutcome, batches, store_batch
 from ortif_cli.dicom.dicomdir import scan_source
-from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare, same_name
+from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare
 from ortif_cli.dicom.listing import list_studies
 from ortif_cli.dicom.media import (
     FileError,
@@ -81,6 +80,7 @@ from ortif_cli.errors import (
     UsageError,
 )
 from ortif_cli.i18n import _, ngettext
+from ortif_cli.identity_report import side_by_side
 from ortif_cli.pacs_nodes import PacsNode
 from ortif_cli.settings import staging_root
 
@@ -206,27 +206,15 @@ def check_identity(studies: Sequence[StudyOnDisk], patient: Patient) -> list[Fie
     for study in studies:
         check = compare(expected, study.patient)
         if not check.ok:
-            raise IdentityMismatch(_mismatch_message(study, check.mismatches), identity_hint())
+            raise IdentityMismatch(
+                side_by_side(study.study_instance_uid, expected, study.patient), identity_hint()
+            )
         warnings += check.warnings
     return warnings
 
 
 def identity_hint() -> str:
     return _("Check that you picked the right exam and the right dossier; nothing was uploaded.")
-
-
-def _mismatch_message(study: StudyOnDisk, diffs: Sequence[FieldDiff]) -> str:
-    lines = [
-        _("The study {uid} is not this dossier's patient:").format(uid=study.study_instance_uid),
-        *(
-            "  "
-            + _("{field}: dossier {expected!r}, study {found!r}").format(
-                field=d.field, expected=d.expected, found=d.found
-            )
-            for d in diffs
-        ),
-    ]
-    return "\n".join(lines)
 
 
 def ensure_open(dossier: Dossier) -> None:
@@ -496,6 +484,11 @@ def prepare_sources(
     return PreparedExams(group_studies(list(seen.values())), skipped, errors)
 
 
+def check_matches(studies: Sequence[StudyMatch], patient: Patient) -> list[FieldDiff]:
+    """Raise IdentityMismatch if a study found (PACS, platform) is another patient's."""
+    return _check_matches(studies, dossier_identity(patient), None)
+
+
 def _check_matches(
     studies: Sequence[StudyMatch], expected: PatientIdentity, accept: str | None
 ) -> list[FieldDiff]:
@@ -538,41 +531,6 @@ def accept_hint() -> str:
         "Check the exam and the dossier; nothing was uploaded. If they really are the same "
         'person, run again with --accept-identity "REASON".'
     )
-
-
-def side_by_side(study_uid: str, expected: PatientIdentity, found: PatientIdentity) -> str:
-    """Both identities in two columns, differing lines marked with `≠`."""
-    rows = [
-        ("last name", expected.last_name, found.last_name),
-        ("first name", expected.first_name or "", found.first_name or ""),
-        ("birth date", _day(expected.birth_date), _day(found.birth_date)),
-        ("identifier", expected.patient_id or "", found.patient_id or ""),
-        ("INS", expected.ins_matricule or "", found.ins_matricule or ""),
-    ]
-    labels = {
-        "last name": _("last name"),
-        "first name": _("first name"),
-        "birth date": _("birth date"),
-        "identifier": _("identifier"),
-        "INS": "INS",
-    }
-    side = max(len(label) for label in labels.values())
-    dossier, study = _("dossier"), _("study")
-    width = max(len(dossier), *(len(r[1]) for r in rows))
-    lines = [_("The study {uid} is not this dossier's patient:").format(uid=study_uid)]
-    lines.append(f"  {'':<{side}} {dossier:<{width}}   {study}")
-    for label, mine, theirs in rows:
-        mark = "≠" if mine and theirs and not same_field(label, mine, theirs) else " "
-        lines.append(f"  {labels[label]:<{side}} {mine:<{width}} {mark} {theirs}")
-    return "\n".join(lines)
-
-
-def same_field(label: str, first: str, second: str) -> bool:
-    return same_name(first, second) if "name" in label else first == second
-
-
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else ""
 
 
 # the PACS pipeline ---------------------------------------------------------------------

@@ -47,12 +47,24 @@ def add_user(
     names: tuple[str | None, str | None],
     establishment: str | None,
     communities: Sequence[str],
+    *,
+    rpps: str | None = None,
+    no_password: bool = False,
 ) -> str:
-    """Create or update a user and add memberships; return "created" or "updated"."""
+    """Create or update a user and add memberships; return "created" or "updated".
+
+    `rpps` links the account to Pro Santé Connect; `no_password` makes it PSC only."""
     with admin_session(settings) as session:
         user = session.scalar(select(User).where(User.username == username))
         outcome = "updated" if user else "created"
-        user = _upsert_user(session, user, username, password, names)
+        if user is None and password is None and not no_password:
+            raise AdminError("a new user needs --password-stdin (or --no-password and --rpps)")
+        if user is None and no_password and rpps is None:
+            raise AdminError("an account without a password needs --rpps to sign in with PSC")
+        user = _upsert_user(session, user, username, None if no_password else password, names)
+        _set_rpps(session, user, rpps)
+        if no_password:
+            user.password_hash = None
         for name in communities:
             assert establishment is not None
             join(session, user, community(session, establishment, name))
@@ -98,6 +110,15 @@ def enable_totp(settings: ServerSettings, username: str) -> str:
         return pyotp.TOTP(user.totp_secret).provisioning_uri(name=username, issuer_name="ortif")
 
 
+def _set_rpps(session: Session, user: User, rpps: str | None) -> None:
+    if rpps is None:
+        return
+    holder = session.scalar(select(User).where(User.rpps == rpps, User.id != user.id))
+    if holder is not None:
+        raise AdminError(f"RPPS {rpps} is already the number of user {holder.username}")
+    user.rpps = rpps
+
+
 def _upsert_user(
     session: Session,
     user: User | None,
@@ -107,9 +128,9 @@ def _upsert_user(
 ) -> User:
     last_name, first_name = names
     if user is None:
-        if password is None or last_name is None or first_name is None:
-            raise AdminError("a new user needs --password-stdin, --last-name and --first-name")
-        user = User(username=username, password_hash="", last_name=last_name, first_name="")
+        if last_name is None or first_name is None:
+            raise AdminError("a new user needs --last-name and --first-name")
+        user = User(username=username, password_hash=None, last_name=last_name, first_name="")
         session.add(user)
     user.last_name = last_name or user.last_name
     user.first_name = first_name or user.first_name

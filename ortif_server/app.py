@@ -25,6 +25,8 @@ from ortif_server.routes import (
     invitations,
     notifications,
     patients,
+    psc,
+    psc_pages,
     qido,
     session,
     tokens,
@@ -33,7 +35,7 @@ from ortif_server.routes import (
 )
 from ortif_server.store import BlobStore
 from ortif_server.wakeups import Wakeups, listen_dsn
-from ortif_server.web import viewer
+from ortif_server.web import pages, viewer
 
 API_PREFIX = "/api/v1"
 
@@ -67,6 +69,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     routers = (
         health,
         session,
+        psc,
         tokens,
         directory,
         patients,
@@ -79,10 +82,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (dicomweb, qido, wado):
+    for module in (dicomweb, qido, wado, psc_pages):
         app.include_router(module.router)
     app.include_router(viewer.router)
     app.include_router(health.probes)
+    pages.install(app)
     return app
 
 

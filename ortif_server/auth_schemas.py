@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ortif_server.schemas import GuestPublic, Strict, Timestamp, UserRef
 
-Authentication = Literal["password", "otp", "guest-code", "personal-token"]
+Authentication = Literal["password", "otp", "guest-code", "personal-token", "psc"]
 
 
 class SessionPublic(BaseModel):
@@ -59,3 +59,27 @@ class PersonalToken(BaseModel):
 
 class PersonalTokenCreated(PersonalToken):
     token: str
+
+
+class PscLoginCreate(Strict):
+    """`browser`: authorization code, opened in a browser; `ciba`: the e-CPS app, by RPPS."""
+
+    mode: Literal["browser", "ciba"] = "browser"
+    rpps: str | None = Field(default=None, pattern=r"^[0-9]{11}$")
+
+
+class PscLoginStarted(BaseModel):
+    handle: str
+    expires_at: Timestamp
+    interval: int
+    url: str | None
+    binding_message: str | None
+
+
+class PscLoginPoll(Strict):
+    handle: str = Field(min_length=1, max_length=200)
+
+
+class PscLoginPending(BaseModel):
+    status: Literal["pending"] = "pending"
+    interval: int

@@ -1,14 +1,16 @@
-"""Refuses oversize request bodies (413) except on the streamed upload endpoints."""
+"""Refuses oversize request bodies (413) except on the streamed uploads (their own limits)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ortif_server.errors import ApiError
 
 STREAMED = ("/api/v1/documents", "/dicomweb/studies")
+STREAMED_PAGES = re.compile(r"/guest/[^/]+/steps")  # the guest's form with documents
 
 
 class BodyLimitMiddleware:
@@ -17,7 +19,11 @@ class BodyLimitMiddleware:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in STREAMED:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in STREAMED
+            or STREAMED_PAGES.fullmatch(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")

@@ -4,18 +4,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ortif_server import cli_deployment as deploy
+from ortif_server import cli_psc
 from ortif_server.admin import init_data_dir, is_initialised
 from ortif_server.cli_common import DatabaseOption, DataOption, fail
 from ortif_server.cli_records import audit, directory_app
 from ortif_server.cli_user import user_app
 from ortif_server.cli_viewer import viewer_app
 from ortif_server.config import DeliverySettings, ServerSettings, SmtpSettings
+
+
+class Language(str, Enum):
+    """Languages of the messages the platform sends (pages follow the browser)."""
+
+    fr = "fr"
+    en = "en"
+
 
 app = typer.Typer(
     help="The reference ortif platform server.",
@@ -67,6 +77,16 @@ def serve(
     forwarded_allow_ips: deploy.ForwardedOption = None,
     log_format: deploy.LogFormatOption = deploy.LogFormat.text,
     graceful_timeout: deploy.GracefulOption = 120,
+    language: Annotated[
+        Language, typer.Option(help="Language of the invitation messages sent.")
+    ] = Language.fr,
+    # Pro Santé Connect: every option in one block, built by cli_psc.psc_settings
+    psc_issuer: cli_psc.IssuerOption = None,
+    psc_client_id: cli_psc.ClientIdOption = None,
+    psc_client_secret_file: cli_psc.SecretFileOption = None,
+    psc_scope: cli_psc.ScopeOption = "openid scope_all",
+    psc_acr: cli_psc.AcrOption = "eidas1",
+    psc_ciba_expiry: cli_psc.CibaExpiryOption = 120,
 ) -> None:
     """Serve the platform API and DICOMweb until interrupted (SIGTERM or Ctrl-C: running
     requests finish first)."""
@@ -84,6 +104,16 @@ def serve(
         lockout=timedelta(minutes=lockout_minutes),
         max_document_bytes=max_document_mb * 1024 * 1024,
         delivery=delivery,
+        language=language.value,
+        psc=cli_psc.psc_settings(
+            delivery.public_url or "",
+            psc_issuer,
+            psc_client_id,
+            psc_client_secret_file,
+            psc_scope,
+            psc_acr,
+            psc_ciba_expiry,
+        ),
     )
     running = deploy.deployment(
         settings,

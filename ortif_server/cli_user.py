@@ -31,16 +31,36 @@ def user_add(
     totp: Annotated[
         bool, typer.Option("--totp", help="Enable TOTP; print the provisioning URI once.")
     ] = False,
+    rpps: Annotated[
+        str | None,
+        typer.Option(metavar="NUMBER", help="RPPS number (11 digits): sign-in with PSC."),
+    ] = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="No password: sign-in with PSC only.")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """Create a user, or add communities to an existing one."""
     if community and not establishment:
         raise fail("--community needs --establishment", 2)
+    if no_password and password_stdin:
+        raise fail("--no-password and --password-stdin exclude each other", 2)
+    if rpps is not None and not (len(rpps) == 11 and rpps.isdigit()):
+        raise fail("--rpps must be the 11 digits of an RPPS number", 2)
     password = read_password() if password_stdin else None
     names = (last_name, first_name)
     settings = ServerSettings(data, database)
     try:
-        outcome = add_user(settings, username, password, names, establishment, community or [])
+        outcome = add_user(
+            settings,
+            username,
+            password,
+            names,
+            establishment,
+            community or [],
+            rpps=rpps,
+            no_password=no_password,
+        )
         uri = enable_totp(settings, username) if totp else None
     except AdminError as exc:
         raise fail(str(exc), 1) from None

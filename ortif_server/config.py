@@ -30,6 +30,27 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class PscSettings:
+    """The platform as an OpenID client of Pro Santé Connect (or another OpenID provider).
+
+    `issuer` is where `.well-known/openid-configuration` is read; `public_url` + the path
+    `/auth/psc/callback` is the redirect URI declared at the provider."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    public_url: str
+    scope: str = "openid scope_all"
+    acr: str | None = "eidas1"
+    ciba_expiry_seconds: int = 120
+    login_ttl: timedelta = timedelta(minutes=10)
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/auth/psc/callback"
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     """Where the server keeps its data, how long sessions last, limits and delivery."""
 
@@ -44,6 +65,9 @@ class ServerSettings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     database_connections: int | None = None
     """The most connections one server process opens (its pool); None: the default."""
+    language: str = "fr"
+    """Language of the messages the platform sends (invitations): `fr` or `en`."""
+    psc: PscSettings | None = None
 
     @property
     def effective_database_url(self) -> str:

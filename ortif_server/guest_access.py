@@ -37,23 +37,37 @@ def find_invitation(session: Session, link_token: str) -> Invitation:
     return row
 
 
+def check_code(
+    session: Session, settings: ServerSettings, link_token: str, code: str
+) -> Invitation:
+    """The live invitation if `code` is its access code; counts wrong codes, locks, or 401."""
+    row = find_invitation(session, link_token)
+    session.commit()  # hand the connection back while argon2 works (it may wait its turn)
+    if not verify_password(row.code_hash, "".join(code.split()).upper()):
+        raise _wrong_code(session, settings, row)
+    row.failed_codes, row.locked_until = 0, None
+    return row
+
+
+def record_use(session: Session, caller: Caller) -> None:
+    """The first sign-in of a guest notifies the inviter (committed by the caller)."""
+    row = caller.invitation
+    assert row is not None
+    if row.used_at is None:
+        _first_use(session, caller, row)
+    log.info("Guest %d signed in", row.id)
+
+
 def sign_in(
     session: Session, settings: ServerSettings, body: GuestSessionCreate, remote: str | None
 ) -> GuestSessionPublic:
     """Check the code; a guest token living as long as the invitation."""
-    row = find_invitation(session, body.link_token)
-    code = "".join(body.code.split()).upper()
-    session.commit()  # hand the connection back while argon2 works (it may wait its turn)
-    if not verify_password(row.code_hash, code):
-        raise _wrong_code(session, settings, row)
-    row.failed_codes, row.locked_until = 0, None
+    row = check_code(session, settings, body.link_token, body.code)
     secret = new_token()
     token = _guest_token(row, secret)
     session.add(token)
-    if row.used_at is None:
-        _first_use(session, Caller(token, remote), row)
+    record_use(session, Caller(token, remote))
     session.commit()
-    log.info("Guest %d signed in", row.id)
     return GuestSessionPublic(
         access_token=secret,
         refresh_token=None,

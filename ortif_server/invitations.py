@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ortif_server import audit, delivery, serialize
+from ortif_server import audit, delivery, invitation_messages, serialize
 from ortif_server.caller import Caller
 from ortif_server.config import ServerSettings
 from ortif_server.errors import ApiError
@@ -59,12 +59,14 @@ def invite(
     """Create the invitation, then send the link and the code as two messages."""
     caller, dossier, base_url = context
     link_token, code = new_token(), new_code()
-    row = _new_invitation(wanted, dossier, caller.require_user().id, (link_token, code))
+    inviter = caller.require_user()
+    row = _new_invitation(wanted, dossier, inviter.id, (link_token, code))
     session.add(row)
     session.flush()
     audit.record(session, caller, "invite", ("dossier", dossier.id), dossier.id)
     link = f"{(settings.delivery.public_url or base_url).rstrip('/')}/guest/{link_token}"
-    for message in _messages(row, link, code):
+    sent = invitation_messages.messages(row, dossier, inviter, (link, code), settings.language)
+    for message in sent:
         delivery.deliver(settings.delivery, message)
     session.commit()
     return serialize.invitation(row)
@@ -89,22 +91,3 @@ def _new_invitation(
         code_channel="sms" if wanted.phone else "email",
         expires_at=utcnow() + VALIDITY,
     )
-
-
-def _messages(row: Invitation, link: str, code: str) -> list[delivery.Message]:
-    def address(channel: str) -> str:
-        return (row.email if channel == "email" else row.phone) or ""
-
-    link_text = (
-        f"Hello {row.first_name} {row.last_name}, a colleague invites you to a tele-file "
-        f"on the ortif platform: {link}\nThe access code comes in a separate message."
-    )
-    code_text = f"Your ortif access code: {code}"
-    return [
-        delivery.Message(
-            row.link_channel, address(row.link_channel), "ortif invitation", link_text
-        ),
-        delivery.Message(
-            row.code_channel, address(row.code_channel), "ortif access code", code_text
-        ),
-    ]

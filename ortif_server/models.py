@@ -112,6 +112,7 @@ class Token(Base):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
     access_token_id: Mapped[int | None] = mapped_column(ForeignKey("token.id"), index=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
+    psc_login_id: Mapped[int | None] = mapped_column(ForeignKey("psc_login.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
@@ -119,6 +120,41 @@ class Token(Base):
     last_used_at: Mapped[datetime | None]
     user: Mapped[User | None] = relationship(lazy="joined")
     invitation: Mapped[Invitation | None] = relationship(lazy="joined")
+
+
+class PscLogin(Base):
+    """A sign-in with Pro Santé Connect, from its start to the session it gives the CLI.
+
+    `handle_sha256` is the digest of the CLI's one-time poll handle; `state`, `nonce` and
+    `code_verifier` belong to the authorization-code flow (`state` is used once: see
+    `state_used_at`), `auth_req_id` to CIBA. The provider's access token and ID token are
+    kept to end the provider's session when the platform session ends."""
+
+    __tablename__ = "psc_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle_sha256: Mapped[str] = mapped_column(SHA256, unique=True)
+    mode: Mapped[str] = mapped_column(String(10))
+    short_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    state: Mapped[str | None] = mapped_column(String(100), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(100))
+    code_verifier: Mapped[str | None] = mapped_column(String(200))
+    authorize_url: Mapped[str | None] = mapped_column(Text)
+    auth_req_id: Mapped[str | None] = mapped_column(Text)
+    binding_message: Mapped[str | None] = mapped_column(String(40))
+    requested_rpps: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    failure_code: Mapped[str | None] = mapped_column(String(40))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    provider_access_token: Mapped[str | None] = mapped_column(Text)
+    provider_id_token: Mapped[str | None] = mapped_column(Text)
+    poll_interval: Mapped[int] = mapped_column(default=2)
+    next_poll_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state_used_at: Mapped[datetime | None]
+    provider_session_ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Study(Base):

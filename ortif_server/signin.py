@@ -77,6 +77,7 @@ def issue_pair(session: Session, settings: ServerSettings, access: Token) -> Ses
         kind="refresh",
         authentication=access.authentication,
         user_id=access.user_id,
+        psc_login_id=access.psc_login_id,
         access_token_id=access.id,
         expires_at=now + settings.refresh_token_ttl,
     )
@@ -97,7 +98,10 @@ def rotate(session: Session, settings: ServerSettings, refresh: Token) -> Sessio
     refresh.revoked_at = utcnow()
     assert refresh.user is not None
     access = Token(
-        user=refresh.user, user_id=refresh.user_id, authentication=refresh.authentication
+        user=refresh.user,
+        user_id=refresh.user_id,
+        authentication=refresh.authentication,
+        psc_login_id=refresh.psc_login_id,
     )
     return issue_pair(session, settings, access)
 

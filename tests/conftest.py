@@ -18,6 +18,10 @@ EXPERT = Account("pmartin", "pw-expert-1", "MARTIN", "Pierre", "CHU Lyon", "Neur
 OUTSIDER = Account("jdoe", "pw-outsider-1", "DOE", "John", "Clinique du Parc", "Cardiologie")
 ACCOUNTS = (REQUESTER, EXPERT, OUTSIDER)
 
+PATIENCE = 180.0
+"""Seconds a test waits for a process or a server to show something before it fails:
+every wait is on a condition (a line, a port, a file), generous for a loaded machine."""
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

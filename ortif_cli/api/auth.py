@@ -83,3 +83,27 @@ class NewPersonalToken:
 
     info: PersonalToken
     token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PscLoginStart:
+    """A sign-in with Pro Santé Connect the platform has started for this CLI.
+
+    `handle` is the one-time secret the CLI polls with; `url` (browser mode) is the
+    short address to open; `binding_message` (CIBA) is shown in the e-CPS app too."""
+
+    handle: str = field(repr=False)
+    expires_at: datetime | None
+    interval: int
+    url: str | None
+    binding_message: str | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> PscLoginStart:
+        return cls(
+            handle=data["handle"],
+            expires_at=parse_time(data.get("expires_at")),
+            interval=int(data.get("interval") or 2),
+            url=data.get("url"),
+            binding_message=data.get("binding_message"),
+        )

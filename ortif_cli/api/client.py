@@ -12,7 +12,13 @@ from typing import Any
 import httpx
 
 from ortif_cli.api import tls
-from ortif_cli.api.auth import NewPersonalToken, PersonalToken, SessionTokens, TokenInfo
+from ortif_cli.api.auth import (
+    NewPersonalToken,
+    PersonalToken,
+    PscLoginStart,
+    SessionTokens,
+    TokenInfo,
+)
 from ortif_cli.api.models import (
     Community,
     CorrespondentRef,
@@ -56,6 +62,8 @@ def error_for_response(response: httpx.Response) -> OrtifError:
     )
     status = response.status_code
     code, details = body.get("code"), body.get("details") or {}
+    if code in PSC_CONFIGURATION:
+        return psc_configuration_error(code, details)
     if status == 401 and code in GUEST_ENDED:
         return _guest_ended(message, details)
     if status == 401:
@@ -86,6 +94,12 @@ def auth_message(code: str | None, message: str, details: dict[str, Any]) -> str
         "token_expired": _("Your session has expired."),
         "token_revoked": _("Your session or token has been revoked."),
         "not_authenticated": _("You are not signed in."),
+        "psc_denied": _("The sign-in was cancelled or refused at Pro Santé Connect."),
+        "psc_expired": _("The sign-in with Pro Santé Connect was not completed in time."),
+        "psc_unknown_professional": _(
+            "No account of this platform has your national identifier (RPPS)."
+        ),
+        "psc_rejected": _("The platform refused the answer of Pro Santé Connect."),
     }
     text = messages.get(code or "", message)
     if until and code in ("account_locked", "invitation_locked"):
@@ -101,7 +115,30 @@ def auth_hint(code: str | None) -> str | None:
         return _("Check them and sign in again with `ortif login`.")
     if code in ("otp_required", "invalid_otp"):
         return _("Give the current 6-digit code: `ortif login --otp CODE`.")
+    if code == "psc_unknown_professional":
+        return _("Ask the platform's administrator to record your RPPS number on your account.")
+    if code == "psc_rejected":
+        return _("Tell the platform's administrator: its log says why.")
+    if code and code.startswith("psc_"):
+        return _("Run `ortif login --psc` to try again.")
     return _("Run `ortif login` to sign in again.")
+
+
+PSC_CONFIGURATION = ("psc_unreachable", "psc_not_configured")
+
+
+def psc_configuration_error(code: str, details: dict[str, Any]) -> OrtifError:
+    """The platform offers no Pro Santé Connect, or cannot reach it (exit 7, naming it)."""
+    if code == "psc_not_configured":
+        return NotFoundError(
+            _("This platform does not offer sign-in with Pro Santé Connect."),
+            hint=_("Sign in with your username and password: `ortif login`."),
+        )
+    issuer = details.get("issuer", "?")
+    return ConnectionFailure(
+        _("The platform cannot reach Pro Santé Connect ({issuer}).").format(issuer=issuer),
+        hint=_("Try again later; if it persists, tell the platform's administrator."),
+    )
 
 
 GUEST_LIMITS = N_(
@@ -312,6 +349,20 @@ class PlatformClient:
         body = {"link_token": link_token, "code": code}
         return SessionTokens.from_json(self._json("POST", "/api/v1/guest-session", json=body))
 
+    def start_psc_login(self, rpps: str | None = None) -> PscLoginStart:
+        """Start a sign-in with Pro Santé Connect: in a browser, or in the e-CPS app (CIBA)
+        when `rpps` is given."""
+        body = {"mode": "ciba", "rpps": rpps} if rpps else {"mode": "browser"}
+        data = self._json("POST", "/api/v1/psc/logins", json=body, headers=_idempotent())
+        return PscLoginStart.from_json(data)
+
+    def poll_psc_login(self, handle: str) -> SessionTokens | None:
+        """The session of a finished sign-in; None while it is pending; AuthError if failed."""
+        response = self.request("POST", "/api/v1/psc/logins/poll", json={"handle": handle})
+        if response.status_code == 202:
+            return None
+        return SessionTokens.from_json(response.json())
+
     def session_info(self) -> TokenInfo:
         return TokenInfo.from_json(self._json("GET", "/api/v1/session"))
 
@@ -331,9 +382,8 @@ class PlatformClient:
         self.request("DELETE", f"/api/v1/tokens/{token_id}")
 
     def me(self) -> Me:
-        data = self._json("GET", "/api/v1/me")
-        professional = Professional.from_json(data)
-        return Me(professional.user, professional.communities)
+        p = Professional.from_json(self._json("GET", "/api/v1/me"))
+        return Me(p.user, p.communities, p.profession, p.rpps, p.enrs_login, p.email, p.phone)
 
     def health(self) -> Json:
         result: Json = self._json("GET", "/api/v1/health")

@@ -44,8 +44,8 @@ def _dossier_ids(ctx: typer.Context) -> list[tuple[str, str]]:
 
     from ortif_cli.api.client import PlatformClient
     from ortif_cli.credentials import load_session
+    from ortif_cli.dates import format_date
     from ortif_cli.settings import DEFAULT_PROFILE, load_config
-    from ortif_cli.ui.dates import format_date
 
     root = ctx.find_root().params
     profile_name = root.get("profile") or os.environ.get("ORTIF_PROFILE") or DEFAULT_PROFILE

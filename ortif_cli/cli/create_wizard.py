@@ -4,6 +4,8 @@ Visibility [Expéditeur], correspondents [Correspondants: établissement -> comm
 correspondant], patient [Patient, or la loupe], comment [Commentaire], exams [Examens
 DICOM], documents [Documents joints], then the summary and Send / Keep as draft / Cancel.
 Nothing is created before the last choice, so Ctrl-C anywhere leaves nothing behind.
+The patient's prompts are in `create_patient`, the exam step (and the way back to it
+after a mistake) in `create_exams`.
 """
 
 from __future__ import annotations
@@ -13,33 +15,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from ortif_cli import recipients
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.models import Community, CorrespondentRef, Patient
 from ortif_cli.cli.context import AppContext, missing
-from ortif_cli.cli.series_pick import tick_series
-from ortif_cli.dates import parse_date
+from ortif_cli.cli.create_exams import ExamStep, cancel
+from ortif_cli.cli.create_patient import ask_identity
 from ortif_cli.dossiers import DossierRequest, visibility_community
 from ortif_cli.errors import UsageError
-from ortif_cli.exam_sources import (
-    ExamChoice,
-    find_studies,
-    folder_studies,
-    from_exam,
-    matches_uploader,
-    studies_uploader,
-)
+from ortif_cli.exam_sources import ExamChoice, from_exam
 from ortif_cli.i18n import _
-from ortif_cli.patients import SEXES, PatientFlags, from_flags
+from ortif_cli.patients import PatientFlags, from_flags
 from ortif_cli.ui import prompts, render
 
 if TYPE_CHECKING:
-    from ortif_cli.dicom.query import StudyQuery
     from ortif_cli.dossiers import ExamUploader
-
-EXIT_CANCELLED = 130
 
 
 @dataclass
@@ -104,23 +94,28 @@ def _community(client: PlatformClient, flags: CreateFlags) -> Community | None:
 
 
 class _Wizard:
+    who: Patient
+    """The dossier's patient, once given; corrected if an exam shows a mistake."""
+
     def __init__(
         self, app_: AppContext, client: PlatformClient, flags: CreateFlags, exam: ExamChoice | None
     ) -> None:
         self.app_, self.client, self.flags, self.exam = app_, client, flags, exam
         self.say = app_.output.err.print
+        self.draft_only = False
+        """Set when, after a problem with an exam, the person keeps the dossier as a draft."""
 
     def run(self) -> DossierRequest:
         visibility, community = self.visibility()
         correspondents = self.correspondents()
-        patient = self.patient()
+        self.who = self.patient()
         comment = self.flags.comment
         if comment is None:
             comment = prompts.ask_text(_("Comment [Commentaire] (optional):")) or None
-        sources, dirs = self.exams(patient)
+        sources, dirs = self.exams()
         attachments = self.flags.attachments or self.documents()
         request = DossierRequest(
-            correspondents, patient, visibility, community, comment, dirs, attachments, sources
+            correspondents, self.who, visibility, community, comment, dirs, attachments, sources
         )
         return self.confirm(request)
 
@@ -217,91 +212,17 @@ class _Wizard:
                 return chosen
 
     def new_patient(self, flags: PatientFlags) -> Patient:
-        last = prompts.ask_text(
-            _("Last name [Nom] (required):"), default=flags.name or "", validate=_required
-        )
-        first = prompts.ask_text(_("First name [Prénom]:"), default=flags.first_name or "")
-        born = prompts.ask_text(
-            _("Birth date [Né(e) le] (dd/mm/yyyy, optional):"),
-            default=flags.birth_date or "",
-            validate=_date_or_empty,
-        )
-        sex = flags.sex or prompts.select(
-            _("Sex [Sexe]:"),
-            [(_("unknown"), ""), *((s, s) for s in SEXES)],
-        )
-        identifier = prompts.ask_text(
-            _("Identifier [Identifiant] (required):"), default=flags.id or "", validate=_required
-        )
-        typed = PatientFlags(last, first or None, born or None, sex or None, identifier)
+        typed = ask_identity(flags, with_sex=True)
         return from_flags(_merge(flags, typed))
 
     # exams and documents ----------------------------------------------------------
-    def exams(self, patient: Patient) -> tuple[list[ExamUploader], list[Path]]:
-        sources: list[ExamUploader] = [self.exam.upload] if self.exam else []
+    def exams(self) -> tuple[list[ExamUploader], list[Path]]:
         if self.flags.exam_dirs or self.exam:
-            return sources, self.flags.exam_dirs
-        while True:
-            kind = prompts.select(
-                _("Add a DICOM exam? [Examens DICOM]"),
-                [
-                    (_("No more exams"), ""),
-                    (_("From a folder or CD [À partir d'un répertoire]"), "dir"),
-                    (_("From a PACS [À partir du PACS]"), "pacs"),
-                    (_("From the platform's store [À partir du serveur local]"), "local"),
-                ],
-            )
-            if not kind:
-                return sources, []
-            if kind == "dir":
-                sources += self.folder_exams()
-            else:
-                sources += self.searched_exams(patient, kind == "pacs")
-
-    def folder_exams(self) -> list[ExamUploader]:
-        folder = Path(prompts.ask_path(_("Folder:"), validate=_folder)).expanduser()
-        studies = folder_studies(folder)
-        choices = [(render.study_line(s), s) for s in studies]
-        ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
-        ticked = tick_series(ticked)
-        return [studies_uploader(ticked)] if ticked else []
-
-    def searched_exams(self, patient: Patient, on_pacs: bool) -> list[ExamUploader]:
-        """Search a PACS or the platform with the kit's filters, then tick studies."""
-        from ortif_cli.pacs_nodes import list_nodes
-
-        node = None
-        if on_pacs:
-            nodes = list_nodes(self.app_.profile)
-            if not nodes:
-                self.say(_("No PACS node yet: add one with `ortif pacs add`."))
-                return []
-            node = prompts.select(_("Which PACS?"), [(n.name, n) for n in nodes])
-        matches = find_studies(self.client, node, self.study_query(patient))
-        if not matches:
-            self.say(_("No study matches."))
-            return []
-        choices = [(render.study_match_line(m), m) for m in matches]
-        ticked = prompts.checkbox(_("Which studies? (space to tick, enter to confirm)"), choices)
-        return [matches_uploader(node, ticked)] if ticked else []
-
-    def study_query(self, patient: Patient) -> StudyQuery:
-        from ortif_cli.dicom.query import StudyQuery, parse_date_range
-
-        # DICOM writes family names in capitals, and most PACS match names case-sensitively
-        default = patient.last_name.upper()
-        name = prompts.ask_text(_("Patient name [Nom du patient]:"), default=default)
-        pid = prompts.ask_text(_("Identifier [Identifiant]:"), default=patient.identifier)
-        day = prompts.ask_text(_("Exam date [Date de l'examen] (dd/mm/yyyy, optional):"))
-        modality = prompts.ask_text(_("Modality [Modalité] (optional):"))
-        accession = prompts.ask_text(_("Appointment number [N° de RDV] (optional):"))
-        return StudyQuery(
-            patient_name=name or None,
-            patient_id=pid or None,
-            study_date=parse_date_range(day, "date") if day else None,
-            modality=modality or None,
-            accession_number=accession or None,
-        )
+            return [self.exam.upload] if self.exam else [], self.flags.exam_dirs
+        step = ExamStep(self.app_, self.client, self.who)
+        sources = step.run()
+        self.who, self.draft_only = step.who, step.draft_only
+        return sources, []
 
     def documents(self) -> list[Path]:
         paths: list[Path] = []
@@ -317,6 +238,8 @@ class _Wizard:
     # summary -------------------------------------------------------------------------
     def confirm(self, request: DossierRequest) -> DossierRequest:
         render.request_summary(self.app_.output, request)
+        if self.draft_only:
+            return _with_send(request, False)
         if self.flags.send or self.flags.draft:
             return _with_send(request, self.flags.send)
         choice = prompts.select(
@@ -328,8 +251,7 @@ class _Wizard:
             ],
         )
         if choice == "cancel":
-            self.say(_("Cancelled: nothing was created."))
-            raise typer.Exit(EXIT_CANCELLED)
+            cancel(self.say)
         return _with_send(request, choice == "send")
 
 
@@ -346,24 +268,6 @@ def _merge(flags: PatientFlags, typed: PatientFlags) -> PatientFlags:
         sex=typed.sex,
         id=typed.id,
     )
-
-
-def _required(text: str) -> bool | str:
-    return bool(text.strip()) or _("This is required.")
-
-
-def _date_or_empty(text: str) -> bool | str:
-    if not text.strip():
-        return True
-    try:
-        parse_date(text, "date")
-    except UsageError:
-        return _("Write the date as dd/mm/yyyy or yyyy-mm-dd.")
-    return True
-
-
-def _folder(text: str) -> bool | str:
-    return Path(text).expanduser().is_dir() or _("No folder there.")
 
 
 def _file_or_empty(text: str) -> bool | str:

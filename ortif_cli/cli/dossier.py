@@ -187,10 +187,14 @@ def _print_dossier_result(app_: AppContext, dossier: Dossier, verb: str) -> None
 
 
 def warn_identity(app_: AppContext, warnings: list[FieldDiff]) -> None:
+    """One warning per identity field that differs (the identifier, or an accepted one)."""
+    from ortif_cli.identity_report import diff_values, field_label
+
     for diff in warnings:
+        expected, found = diff_values(diff)
         app_.output.warning(
-            _("the patient's {field} differs: dossier {expected!r}, study {found!r}.").format(
-                field=diff.field, expected=diff.expected, found=diff.found
+            _("{field} differs: dossier {expected!r}, study {found!r}.").format(
+                field=field_label(diff.field), expected=expected, found=found
             )
         )
 

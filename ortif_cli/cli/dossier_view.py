@@ -10,8 +10,8 @@ from ortif_cli.cli.access import member_client
 from ortif_cli.cli.complete import DossierIdArgument
 from ortif_cli.cli.context import app_context
 from ortif_cli.cli.errors import OrtifTyper
+from ortif_cli.dates import format_time
 from ortif_cli.i18n import _, ngettext
-from ortif_cli.ui.dates import format_time
 
 
 def view(

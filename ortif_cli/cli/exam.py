@@ -215,12 +215,9 @@ def _report(app_: AppContext, dossier_id: int, report: Any, receipt: Path | None
 
 
 def _identity_warnings(app_: AppContext, report: Any) -> None:
-    for diff in report.identity_warnings:
-        app_.output.warning(
-            _("the patient's {field} differs: dossier {expected!r}, study {found!r}.").format(
-                field=diff.field, expected=diff.expected, found=diff.found
-            )
-        )
+    from ortif_cli.cli.dossier import warn_identity
+
+    warn_identity(app_, report.identity_warnings)
     if report.accepted_identity:
         app_.output.warning(
             _("identity difference accepted: {reason}").format(reason=report.accepted_identity)

@@ -14,10 +14,8 @@ from ortif_cli.i18n import _
 from ortif_cli.ui.serialize import to_json
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from ortif_cli.api.auth import SessionTokens, TokenInfo
-    from ortif_cli.api.models import Community
+    from ortif_cli.api.models import Me
 
 OTP_REQUIRED = "otp_required"
 
@@ -40,9 +38,32 @@ def login(
     code_stdin: Annotated[
         bool, typer.Option("--code-stdin", help="With --guest: read the access code from stdin.")
     ] = False,
+    psc: Annotated[
+        bool,
+        typer.Option("--psc", help="Sign in with Pro Santé Connect (CPS card or e-CPS app)."),
+    ] = False,
+    ciba: Annotated[
+        bool,
+        typer.Option("--ciba", help="With --psc: approve the sign-in in your e-CPS app."),
+    ] = False,
+    rpps: Annotated[
+        str | None,
+        typer.Option(metavar="NUMBER", help="With --ciba: your RPPS number (11 digits)."),
+    ] = None,
+    no_browser: Annotated[
+        bool,
+        typer.Option("--no-browser", help="With --psc: print the address, do not open a browser."),
+    ] = False,
 ) -> None:
     """Sign in; the session is kept in the OS keyring and renewed by itself."""
+    from ortif_cli.cli import psc_login
+
     app = app_context(ctx)
+    others = bool(username or password_stdin or otp or guest or code_stdin)
+    psc_login.check_flags(psc, ciba, rpps, no_browser, others)
+    if psc:
+        _psc_login(app, ciba, rpps, no_browser)
+        return
     if guest:
         _guest_login(app, guest, code_stdin)
         return
@@ -61,6 +82,17 @@ def login(
             tokens = client.login(username, password, otp)
     _keep(app, server, tokens, "session", username=username)
     name = tokens.user.display_name if tokens.user else username
+    _signed_in(app, server, tokens, _("Signed in to {server} as {name}."), name)
+
+
+def _psc_login(app: AppContext, ciba: bool, rpps: str | None, no_browser: bool) -> None:
+    from ortif_cli.cli import psc_login
+
+    server = app.server()
+    tokens = psc_login.sign_in(app, server, ciba, rpps, no_browser)
+    username = tokens.user.username if tokens.user else None
+    _keep(app, server, tokens, "session", username=username)
+    name = tokens.user.display_name if tokens.user else ""
     _signed_in(app, server, tokens, _("Signed in to {server} as {name}."), name)
 
 
@@ -195,18 +227,17 @@ def whoami(ctx: typer.Context) -> None:
         "server": client.base_url,
         "kind": info.kind,
         "authentication": info.authentication,
+        "rpps": me.rpps if me else None,
         "expires_at": to_json(info.expires_at),
     }
     if app.output.json_mode:
         app.output.emit_json(document)
     else:
-        render_whoami(app, info, communities, client.base_url)
+        render_whoami(app, info, me, client.base_url)
 
 
-def render_whoami(
-    app: AppContext, info: TokenInfo, communities: Sequence[Community], server: str
-) -> None:
-    from ortif_cli.ui.dates import format_time
+def render_whoami(app: AppContext, info: TokenInfo, me: Me | None, server: str) -> None:
+    from ortif_cli.dates import format_time
 
     if info.user:
         name = f"{info.user.display_name} ({info.user.username})"
@@ -219,9 +250,13 @@ def render_whoami(
         (_("token"), KIND_LABELS().get(info.kind, info.kind)),
         (_("expires"), format_time(info.expires_at) if info.expires_at else _("never")),
     ]
+    if info.authentication:
+        lines.append((_("authentication"), AUTHENTICATION_LABELS().get(info.authentication, "")))
+    if me and me.rpps:
+        lines.append((_("RPPS"), me.rpps))
     if info.dossier_id is not None:
         lines.append((_("dossier"), str(info.dossier_id)))
-    lines += [(_("community"), c.path) for c in communities]
+    lines += [(_("community"), c.path) for c in me.communities] if me else []
     width = max(len(label) for label, _value in lines) + 1
     for label, value in lines:
         app.output.data(f"{label + ':':<{width}} {value}")
@@ -232,6 +267,16 @@ def KIND_LABELS() -> dict[str, str]:  # noqa: N802 - a table, translated at call
         "session": _("session (renewed by itself)"),
         "personal": _("personal access token"),
         "guest": _("guest access"),
+    }
+
+
+def AUTHENTICATION_LABELS() -> dict[str, str]:  # noqa: N802 - a table, translated at call time
+    return {
+        "password": _("password"),
+        "otp": _("password and authenticator code"),
+        "guest-code": _("invitation access code"),
+        "personal-token": _("personal access token"),
+        "psc": _("Pro Santé Connect"),
     }
 
 

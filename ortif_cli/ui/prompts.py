@@ -1,4 +1,10 @@
-"""questionary prompts; `unsafe_ask` so Ctrl-C reaches the error mapper (exit 130)."""
+"""questionary prompts; `unsafe_ask` so Ctrl-C reaches the error mapper (exit 130).
+
+Every word on screen is in the user's language: questionary's instructions are passed
+translated (`instruction=`), and where it prints English of its own (the answer of a
+yes/no question, "done (2 selections)" under a tick list) the prompt is erased when
+answered (`erase_when_done`) and the answered line printed again in our words.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import questionary
+from prompt_toolkit import print_formatted_text
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from questionary.constants import DEFAULT_QUESTION_PREFIX
+from questionary.styles import merge_styles_default
+
+from ortif_cli.i18n import _, ngettext
 
 
 def text(question: str) -> str:
@@ -19,8 +32,38 @@ def password(question: str) -> str:
 
 
 def confirm(question: str, default: bool = False) -> bool:
-    answer: bool = questionary.confirm(question, default=default).unsafe_ask()
+    """Yes or no: `(y/N)` in English, `(o/N)` in French, where `o` [oui] answers yes."""
+    choices = _("(Y/n)") if default else _("(y/N)")
+    prompt = questionary.confirm(
+        question, default=default, instruction=choices + " ", erase_when_done=True
+    )
+    keys = KeyBindings()
+    for letter, value in ((_("y"), True), (_("n"), False)):
+        for key in {letter.lower(), letter.upper()}:
+            keys.add(key)(_answer_with(value))
+    prompt.application.key_bindings = merge_key_bindings(
+        [prompt.application.key_bindings or KeyBindings(), keys]
+    )
+    answer: bool = prompt.unsafe_ask()
+    _answered(question, _("Yes") if answer else _("No"))
     return answer
+
+
+def _answer_with(value: bool) -> Callable[[KeyPressEvent], None]:
+    def answer(event: KeyPressEvent) -> None:
+        event.app.exit(result=value)
+
+    return answer
+
+
+def _answered(question: str, answer: str) -> None:
+    """The answered question, as questionary leaves it on screen, in our words."""
+    tokens = [
+        ("class:qmark", DEFAULT_QUESTION_PREFIX),
+        ("class:question", f" {question} "),
+        ("class:answer", answer),
+    ]
+    print_formatted_text(FormattedText(tokens), style=merge_styles_default([None]))
 
 
 # E: the prompts of the workflow (dossier create, ack, invite) ---------------------------
@@ -53,8 +96,9 @@ def ask_path(question: str, *, validate: Validator | None = None) -> str:
 def select(question: str, choices: Sequence[tuple[str, T]], *, search: bool = False) -> T:
     """One of `choices` (label, value); with `search`, typing filters the list."""
     options = [questionary.Choice(label, value=index) for index, (label, _) in enumerate(choices)]
+    how = _("(Use arrow keys, type to filter)") if search else _("(Use arrow keys)")
     index: int = questionary.select(
-        question, options, use_search_filter=search, use_jk_keys=not search
+        question, options, instruction=how, use_search_filter=search, use_jk_keys=not search
     ).unsafe_ask()
     return choices[index][1]
 
@@ -71,7 +115,27 @@ def checkbox(
         questionary.Choice(label, value=index, checked=checked)
         for index, (label, _) in enumerate(choices)
     ]
+    how = (
+        _(
+            "(Use arrow keys to move, <space> to tick, <ctrl-a> to tick all, type to filter, "
+            "<enter> to confirm)"
+        )
+        if search
+        else _(
+            "(Use arrow keys to move, <space> to tick, <a> to tick all, <i> to invert, "
+            "<enter> to confirm)"
+        )
+    )
     ticked: list[int] = questionary.checkbox(
-        question, options, use_search_filter=search, use_jk_keys=not search
+        question,
+        options,
+        instruction=how,
+        use_search_filter=search,
+        use_jk_keys=not search,
+        erase_when_done=True,
     ).unsafe_ask()
+    n = len(ticked)
+    _answered(
+        question, ngettext("{n} ticked", "{n} ticked", n).format(n=n) if n else _("nothing ticked")
+    )
     return [choices[index][1] for index in ticked]

@@ -21,6 +21,7 @@ from ortif_cli.api.models import (
     Step,
     status_label,
 )
+from ortif_cli.dates import format_date, format_time
 from ortif_cli.i18n import _, ngettext
 from ortif_cli.ui.console import Output
 from ortif_cli.ui.rows import Column
@@ -61,11 +62,10 @@ def field(label: str, value: object, width: int = 9) -> str:
 
 
 def day(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
+    """A date as people read it in their language; a moment with its local time."""
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+        return format_time(value)
+    return format_date(value)
 
 
 def patient_line(patient: Patient) -> str:

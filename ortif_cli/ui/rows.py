@@ -24,7 +24,7 @@ A list command describes its columns once and hands its rows over:
   like the JSON keys), `header` the translated table heading, `value(row)` the cell: str,
   int, float, bool, date, datetime or None. `shown(row)`, if given, is the table's text
   instead (a translated status, say), while CSV keeps `value`.
-- Table (the default): a rich table on stdout; dates as `ui.dates.format_date`
+- Table (the default): a rich table on stdout; dates as `dates.format_date`
   (dd/mm/yyyy in French, yyyy-mm-dd in English), datetimes as `format_time` (local time),
   None as empty, text never markup-interpreted. `empty` (if given) goes to stderr
   when there are no rows, and no table is drawn.
@@ -48,10 +48,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from ortif_cli.dates import format_date, format_time
 from ortif_cli.errors import UsageError
 from ortif_cli.i18n import _
 from ortif_cli.ui.console import Output
-from ortif_cli.ui.dates import format_date, format_time
 
 Row = TypeVar("Row")
 Cell = str | int | float | bool | date | datetime | None

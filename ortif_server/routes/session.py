@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ortif_server import serialize, signin, viewer_links
+from ortif_server import psc_logins, serialize, signin, viewer_links
 from ortif_server.auth_schemas import RefreshRequest, SessionPublic, TokenInfo
 from ortif_server.deps import (
     CurrentCaller,
@@ -14,6 +14,7 @@ from ortif_server.deps import (
     SettingsDep,
     find_live_token,
 )
+from ortif_server.oidc import OpenIdClient
 from ortif_server.schemas import Professional, SessionCreate
 
 router = APIRouter(tags=["session"])
@@ -43,12 +44,16 @@ def session_info(caller: CurrentCaller) -> TokenInfo:
 
 
 @router.delete("/session", status_code=204)
-def delete_session(token: CurrentToken, session: SessionDep) -> Response:
+def delete_session(token: CurrentToken, session: SessionDep, settings: SettingsDep) -> Response:
     """Revoke the token used for this request and its refresh token, and end the user's
-    browser sessions (the viewer opened by `ortif dossier view`)."""
+    browser sessions (the viewer opened by `ortif dossier view`); after a sign-in with Pro
+    Santé Connect, revoke the provider's access token too (where it offers revocation)."""
     if token.user is not None:
         viewer_links.close_all(session, token.user)
     signin.revoke_session(session, token)
+    if settings.psc is not None and token.psc_login_id is not None:
+        with OpenIdClient(settings.psc) as client:
+            psc_logins.end_provider_session(session, client, token)
     return Response(status_code=204)
 
 

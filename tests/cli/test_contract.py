@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,9 @@ def test_identity_mismatch_stops_before_upload(ortif: Ortif, tmp_path: Path) -> 
         "dossier", "create", "--to", TO_EXPERT, *PATIENT, "--exam-dir", str(tmp_path / "cd")
     )
     assert result.exit_code == 6, result.stderr
-    assert "MARTIN" in result.stderr and "LEFÈVRE" in result.stderr
+    assert re.search(r"Last name\s+LEFÈVRE\s+≠ MARTIN", result.stderr), result.stderr
+    assert re.search(r"Born\s+1970-02-14\s+1970-02-14", result.stderr), result.stderr
+    assert "last_name" not in result.stderr
     listed = ortif("--json", "dossier", "list")
     assert all(d["patient"]["identifier"] != "PID-C1" for d in listed.json()["items"])
     from ortif_cli.api.client import PlatformClient

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ortif_cli.api.client import PlatformClient
-from tests.conftest import REQUESTER, Ortif
+from tests.conftest import PATIENCE, REQUESTER, Ortif
 from tests.dicom_factory import write_study
 
 TO_EXPERT = "CHU Lyon/Neuroradiologie/MARTIN"
@@ -37,7 +37,7 @@ def killed_then_resumed(ortif: Ortif, tmp_path: Path) -> tuple[int, dict[str, st
         env=dict(os.environ),
     )
     with PlatformClient(ortif.server, token) as client:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline and process.poll() is None:
             if client.lookup_instances(study.sop_instance_uids[:40]):
                 break

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from ortif_cli.dates import format_date, format_time
 from ortif_cli.dicom.sample import write_sample_study
 from ortif_cli.i18n import LOCALE_DIR, current_language
 from ortif_cli.localserver import free_port
-from ortif_cli.ui.dates import format_date, format_time
 from tests.conftest import REQUESTER, Ortif
 
 LOCALE_VARS = ("ORTIF_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -99,6 +100,9 @@ def test_identity_mismatch_in_french(
     assert result.exit_code == 6, result.stderr
     assert "ortif: error: L'étude " in result.stderr
     assert "ne concerne pas le patient de ce télédossier" in result.stderr
+    assert re.search(r"Télédossier\s+Étude", result.stderr), result.stderr
+    assert re.search(r"Nom\s+LEFÈVRE\s+≠ MARTIN", result.stderr), result.stderr
+    assert re.search(r"Né\(e\) le\s+14/02/1970\s+14/02/1970", result.stderr), result.stderr
     assert (
         "hint: Vérifiez que vous avez choisi le bon examen et le bon télédossier" in result.stderr
     )

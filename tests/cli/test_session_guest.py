@@ -56,7 +56,7 @@ def invite(server: LocalServer, outbox: Path, email: str) -> Invitation:
         client.invite(dossier.id, {"last_name": "INVITÉ", "first_name": "Ian", "email": email})
     texts = [json.loads(p.read_text())["text"] for p in sorted(outbox.glob("*.json"))]
     link = re.findall(r"https?://\S+/guest/\S+", "\n".join(texts))[-1]
-    code = re.findall(r"access code: (\S+)", "\n".join(texts))[-1]
+    code = re.findall(r"code[^:\n]*:\s*([A-Z0-9]{8})\b", "\n".join(texts))[-1]
     return Invitation(server.url, link, code, dossier.id)
 
 

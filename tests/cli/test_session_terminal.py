@@ -12,9 +12,9 @@ import pytest
 
 from ortif_cli.localserver import Account, LocalServer
 from tests.cli.test_session import OTP_SECRET, otp_account  # noqa: F401 - fixture
-from tests.conftest import REQUESTER
+from tests.conftest import PATIENCE, REQUESTER
 
-TIMEOUT = 30
+TIMEOUT = PATIENCE
 
 
 def spawn(server: str, *args: str) -> pexpect.spawn:

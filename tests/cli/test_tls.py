@@ -20,7 +20,7 @@ import pytest
 import trustme
 
 from ortif_cli.localserver import LocalServer, free_port
-from tests.conftest import REQUESTER, Ortif
+from tests.conftest import PATIENCE, REQUESTER, Ortif
 
 SERVE = """
 import sys
@@ -65,7 +65,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     """Wait for the handshake only (the expired certificate would fail verification)."""
     probe = ssl.create_default_context()
     probe.check_hostname, probe.verify_mode = False, ssl.CERT_NONE
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline and process.poll() is None:
         try:
             httpx.get(f"{url}/api/v1/health", verify=probe, timeout=1).raise_for_status()

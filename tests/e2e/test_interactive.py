@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from pathlib import Path
 
 import pexpect
@@ -13,36 +10,14 @@ import pytest
 from ortif_cli.dicom.sample import write_sample_study
 from tests.conftest import EXPERT, REQUESTER
 from tests.e2e.conftest import FlowPlatform
+from tests.e2e.terminal import CTRL_C, CTRL_U, DOWN, ENTER, answer, finish, spawn_ortif
 from tests.e2e.test_flows import new_dossier, ok, unread
 
 pytestmark = pytest.mark.e2e
 
-DOWN, ENTER, CTRL_C, CTRL_U = "\x1b[B", "\r", "\x03", "\x15"
-SETTLE = 0.15
-
 
 def spawn(platform: FlowPlatform, profile: str, *args: str) -> pexpect.spawn:
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "NO_COLOR": "1"}
-    command = ["-m", "ortif_cli", "--server", platform.url, "--profile", profile, *args]
-    return pexpect.spawn(
-        sys.executable, command, env=env, encoding="utf-8", timeout=30, dimensions=(50, 200)
-    )
-
-
-def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
-    """Wait for `question`, give the prompt a moment to take the terminal, then type."""
-    child.expect_exact(question)
-    if keys:
-        time.sleep(SETTLE)
-    for key in keys:
-        child.send(key)
-
-
-def finish(child: pexpect.spawn) -> int:
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus is not None, child.signalstatus
-    return int(child.exitstatus)
+    return spawn_ortif("--server", platform.url, "--profile", profile, *args)
 
 
 def test_create_asks_everything_in_the_kit_order(
@@ -196,7 +171,7 @@ def test_watch_prints_new_notifications_until_ctrl_c(
     assert finish(child) == 0
 
 
-def test_create_ticks_a_study_found_on_the_pacs(
+def test_create_ticks_a_study_found_on_the_pacs_after_a_search_that_finds_nothing(
     flows: object, flow_platform: FlowPlatform, tmp_path: Path
 ) -> None:
     from tests.dicom_factory import QueryRetrieveSCP
@@ -210,6 +185,13 @@ def test_create_ticks_a_study_found_on_the_pacs(
         child = spawn(flow_platform, REQUESTER.username, "dossier", "create", "--send",
                       "--to", "CHU Lyon/Neuroradiologie", "--visibility", "me", "--comment", "",
                       "--patient-name", "Petit", "--patient-id", "PID-QRT")  # fmt: skip
+        answer(child, "Add a DICOM exam?", DOWN, DOWN, ENTER)
+        answer(child, "Which PACS?", ENTER)
+        answer(child, "Patient name", CTRL_U, "NOBODY", ENTER)  # a search that finds nothing
+        for question in ("Identifier", "Exam date", "Modality", "Appointment"):
+            answer(child, question, ENTER)
+        child.expect_exact("No study matches.")
+        answer(child, "What now?", ENTER)  # choose another exam: back to the exam choice
         answer(child, "Add a DICOM exam?", DOWN, DOWN, ENTER)
         answer(child, "Which PACS?", ENTER)
         for question in ("Patient name", "Identifier", "Exam date", "Modality", "Appointment"):

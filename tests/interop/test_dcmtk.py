@@ -16,6 +16,7 @@ from ortif_cli.dicom import pacs
 from ortif_cli.dicom.query import StudyQuery
 from ortif_cli.localserver import free_port
 from ortif_cli.pacs_nodes import PacsNode
+from tests.conftest import PATIENCE
 from tests.dicom_factory import write_study
 
 STORESCP, DCMQRSCP, DCMQRIDX = "/usr/bin/storescp", "/usr/bin/dcmqrscp", "/usr/bin/dcmqridx"
@@ -30,7 +31,8 @@ ENV = {**os.environ, "TCP_NODELAY": "1"}
 def wait_listening(port: int) -> None:
     import socket
 
-    for _ in range(100):
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return

@@ -16,6 +16,7 @@ from ortif_cli.dicom import pacs
 from ortif_cli.dicom.query import StudyQuery
 from ortif_cli.localserver import free_port
 from ortif_cli.pacs_nodes import PacsNode
+from tests.conftest import PATIENCE
 from tests.dicom_factory import write_study
 
 ORTHANC = Path("/usr/sbin/Orthanc")
@@ -55,11 +56,13 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PacsNode
     )
     url = f"http://127.0.0.1:{http_port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + PATIENCE
+        while True:
             try:
                 httpx.get(f"{url}/system", timeout=1).raise_for_status()
                 break
             except httpx.HTTPError:
+                assert time.monotonic() < deadline, "Orthanc did not start"
                 time.sleep(0.1)
         yield PacsNode("orthanc", "127.0.0.1", dicom_port, "ORTHANC", "ORTIF"), url
     finally:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from ortif_server.admin import add_user, init_data_dir
 from ortif_server.config import ServerSettings
+from tests.conftest import PATIENCE
 
 REPO = Path(__file__).resolve().parents[2]
 # Read at import: the autouse fixture of tests/conftest.py clears ORTIF_* during each test.
@@ -71,7 +72,7 @@ def _free_port() -> int:
         return port
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -157,7 +158,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -
         yield Server(url, data_dir, users, database_url)
     finally:
         process.terminate()
-        stdout, _ = process.communicate(timeout=10)
+        stdout, _ = process.communicate(timeout=PATIENCE)
         log.close()
         assert stdout == b"", "serve must print nothing on stdout"
 

@@ -10,6 +10,9 @@ from typing import Any
 
 import httpx
 
+CODE = re.compile(r"code[^:\n]*:\s*([A-Z0-9]{8})\b")
+"""The access code in its message, in French (the default) or English."""
+
 
 def messages_to(outbox: Path, address: str) -> list[dict[str, Any]]:
     """The messages written for one address, oldest first."""
@@ -21,7 +24,7 @@ def secrets_of(messages: list[dict[str, Any]]) -> tuple[str, str]:
     """(link token, access code) from the two messages of an invitation."""
     text = "\n".join(m["text"] for m in messages)
     link = re.search(r"/guest/([A-Za-z0-9_-]+)", text)
-    code = re.search(r"access code: ([A-Z0-9]{8})", text)
+    code = re.search(CODE, text)
     assert link and code, text
     return link.group(1), code.group(1)
 

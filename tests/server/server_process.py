@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from ortif_server.config import ServerSettings
+from tests.conftest import PATIENCE
 from tests.server.conftest import REPO, _free_port, _seed, _wait_ready, password
 
 
@@ -24,7 +25,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_args: list[str] = []
-        self.ready_timeout = 20.0  # seconds; workers (`--workers`) start one by one
+        self.ready_timeout = PATIENCE  # seconds; workers (`--workers`) start one by one
 
     @classmethod
     def seeded(cls, data_dir: Path, database_url: str | None) -> ServerProcess:
@@ -46,9 +47,9 @@ class ServerProcess:
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=PATIENCE)
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = PATIENCE) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=timeout)

@@ -98,3 +98,56 @@ def test_user_passwd_sets_a_password(data: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, command, input="\n").exit_code == 2
     unknown = ["user", "passwd", "--data", str(data), "--username", "nobody"]
     assert runner.invoke(app, unknown, input="x\n").exit_code == 1
+
+
+def test_user_add_rpps_with_or_without_a_password(data: Path) -> None:
+    add = ["user", "add", "--data", str(data), "--last-name", "R", "--first-name", "R"]
+    both = [*add, "--username", "rose", "--rpps", "10001234567", "--password-stdin"]
+    assert runner.invoke(app, both, input="pw\n").exit_code == 0
+    rose, _ = _user(data, "rose")
+    assert rose.rpps == "10001234567" and verify_password(rose.password_hash, "pw")
+    psc_only = [*add, "--username", "remi", "--rpps", "10007654321", "--no-password"]
+    assert runner.invoke(app, psc_only).exit_code == 0
+    remi, _ = _user(data, "remi")
+    assert remi.rpps == "10007654321" and remi.password_hash is None
+    drop = ["user", "add", "--data", str(data), "--username", "rose", "--no-password"]
+    assert runner.invoke(app, drop).exit_code == 0
+    assert _user(data, "rose")[0].password_hash is None
+
+
+@pytest.mark.parametrize(
+    ("options", "code", "message"),
+    [
+        (["--username", "x", "--no-password"], 1, "needs --rpps"),
+        (["--username", "x", "--rpps", "123"], 2, "11 digits"),
+        (["--username", "x", "--no-password", "--password-stdin"], 2, "exclude each other"),
+        (["--username", "x", "--rpps", "10001234567"], 1, "needs --password-stdin"),
+        (["--username", "y", "--rpps", "10001234567", "--no-password"], 1, "already the number"),
+    ],
+)
+def test_user_add_rpps_refusals(data: Path, options: list[str], code: int, message: str) -> None:
+    add = ["user", "add", "--data", str(data), "--last-name", "R", "--first-name", "R"]
+    first = [*add, "--username", "rose", "--rpps", "10001234567", "--no-password"]
+    assert runner.invoke(app, first).exit_code == 0
+    result = runner.invoke(app, [*add, *options], input="pw\n")
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--psc-issuer", "http://127.0.0.1:9"],
+        ["--psc-client-id", "ortif"],
+        ["--psc-issuer", "http://127.0.0.1:9", "--psc-client-id", "x", "--psc-client-secret-file"],
+    ],
+    ids=["issuer-alone", "client-id-without-issuer", "unreadable-secret"],
+)
+def test_serve_refuses_an_incomplete_psc_configuration(
+    data: Path, tmp_path: Path, options: list[str]
+) -> None:
+    if options[-1] == "--psc-client-secret-file":
+        options = [*options, str(tmp_path / "missing")]
+    result = runner.invoke(app, ["serve", "--data", str(data), *options])
+    assert result.exit_code == 2
+    assert "psc" in result.stderr

@@ -34,6 +34,7 @@ from ortif_server.db import create_db_engine
 from tests.server.conftest import _database_backends, fresh_postgresql_database
 from tests.server.dicom_files import ct_bytes, multipart
 from tests.server.dossier_helpers import PATIENT
+from tests.server.invitation_helpers import CODE
 from tests.server.server_process import ServerProcess
 
 USERS = ("owner", "correspondent", "community_correspondent", "visibility_member", "outsider")
@@ -192,6 +193,11 @@ ROWS = [
         "/api/v1/dossiers/{S}/invitations",
         on_dossier(200, 200, 200, guest=403, other_guest=403),
     ),
+    Row(  # the matrix's platform has no viewer installed: 409 for whoever may see S
+        "POST",
+        "/api/v1/dossiers/{S}/viewer-links",
+        on_dossier(409, 409, 409, guest=403, other_guest=403),
+    ),
     Row("POST", "/api/v1/documents", expect(201, guest=201, other_guest=201)),
     Row("GET", "/api/v1/documents/{doc}/content", on_dossier(200, 200, 200, guest=200)),
     Row("POST", "/dicomweb/studies", expect(200, guest=200, other_guest=200)),
@@ -215,6 +221,9 @@ UNAUTHENTICATED = {
     ("POST", "/api/v1/session"),
     ("POST", "/api/v1/session/refresh"),
     ("POST", "/api/v1/guest-session"),
+    # sign-in with Pro Santé Connect: no bearer yet (tests/psc); the poll needs its handle
+    ("POST", "/api/v1/psc/logins"),
+    ("POST", "/api/v1/psc/logins/poll"),
 }
 
 
@@ -379,7 +388,7 @@ def _read_outbox(outbox: Path, email: str) -> tuple[str, str]:
     texts = [json.loads(p.read_text()) for p in sorted(outbox.glob("*.json"))]
     mine = " ".join(m["text"] for m in texts if m["to"] == email)
     link = re.search(r"/guest/([A-Za-z0-9_\-]+)", mine)
-    code = re.search(r"code: (\S+)", mine)
+    code = CODE.search(mine)
     assert link and code, mine
     return link.group(1), code.group(1)
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from ortif_server.cli import app
 from ortif_server.models import Community, User
 from ortif_server.security import verify_password
+from tests.conftest import PATIENCE
 
 runner = CliRunner()
 
@@ -73,7 +74,7 @@ def test_serve_refuses_an_uninitialised_directory(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
-        timeout=30,
+        timeout=PATIENCE,
     )
     assert result.returncode == 2
     assert "not initialised" in result.stderr

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from ortif_server.config import ServerSettings
 from ortif_server.db import create_db_engine
+from tests.conftest import PATIENCE
 from tests.server.dicom_files import multipart
 from tests.server.server_process import ServerProcess
 
@@ -59,7 +60,7 @@ def _send_part_then_kill(server: ServerProcess, head: bytes, body: bytes, cut: i
     tmp_dir = server.settings.tmp_dir
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(head + body[:cut])
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         previous, received = -1, _received_bytes(server.settings)
         while received != previous or not any(tmp_dir.iterdir()):
             assert time.monotonic() < deadline, "the server never started writing the upload"

@@ -52,7 +52,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@pytest.mark.timeout(120)  # the whole run of one operation; each request has 10 s
+@pytest.mark.timeout(
+    600
+)  # a bound on one operation's run (a loaded machine is slow); 60 s a request
 @settings(
     max_examples=5,
     deadline=None,  # a per-example deadline is flaky on a loaded CI machine: see timeouts
@@ -71,7 +73,7 @@ def test_api_answers_within_its_schema(
         base_url=fuzzed_server.url,
         headers=bearer,
         checks=[not_a_server_error, response_schema_conformance],
-        timeout=10,
+        timeout=60,
     )
 
 
