@@ -39,7 +39,7 @@ from typing import Protocol
 
 from ortif_cli.api.client import PlatformClient
 from ortif_cli.api.dicomweb import search_studies
-from ortif_cli.api.models import Dossier, Patient, status_label
+from ortif_cli.api.models import Dossier, Patient, StoredInstance, status_label
 from ortif_cli.api.stow import ServerFailure, UploadItem, UploadOutcome, batches, store_batch
 from ortif_cli.dicom.dicomdir import scan_source
 from ortif_cli.dicom.identity import FieldDiff, PatientIdentity, compare
@@ -50,7 +50,6 @@ from ortif_cli.dicom.media import (
     InstanceFile,
     StudyOnDisk,
     group_studies,
-    open_instance,
     read_into,
     scan_folder,
 )
@@ -63,6 +62,7 @@ from ortif_cli.dicom.pacs import (
     move_study,
     retrieve_identifier,
 )
+from ortif_cli.dicom.part10 import open_part10, part10_prefix
 from ortif_cli.dicom.query import ExamSource as ExamSource  # re-exported for callers
 from ortif_cli.dicom.query import (
     StudyMatch,
@@ -135,10 +135,38 @@ class TransferReport:
     present_instances: list[tuple[str, str]] = field(default_factory=list)
     """(SOP Instance UID, SHA-256) of those the platform already held, verified."""
     accepted_identity: str | None = None
+    wrapped: list[InstanceFile] = field(default_factory=list)
+    """Legacy files (no preamble or no File Meta Information) sent as Part 10 files."""
 
     @property
     def study_uids(self) -> list[str]:
         return [study.study_instance_uid for study in self.studies] + self.local_study_uids
+
+    @property
+    def refused(self) -> list[UploadOutcome]:
+        """Instances the platform refuses for good, with its reason."""
+        return [outcome for outcome in self.failed if outcome.refused]
+
+    @property
+    def retryable(self) -> list[UploadOutcome]:
+        """Instances that did not arrive for a reason a rerun can fix."""
+        return [outcome for outcome in self.failed if not outcome.refused]
+
+
+class UploadRefused(RuleError):
+    """The platform refuses instances for good (exit 6); `report` says which and why."""
+
+    def __init__(self, message: str, hint: str, report: TransferReport) -> None:
+        super().__init__(message, hint)
+        self.report = report
+
+
+class UploadIncomplete(PartialTransfer):
+    """Instances did not arrive for a reason a rerun can fix (exit 8); see `report`."""
+
+    def __init__(self, message: str, hint: str, report: TransferReport) -> None:
+        super().__init__(message, hint)
+        self.report = report
 
 
 def prepare_folders(folders: Iterable[Path]) -> PreparedExams:
@@ -208,6 +236,7 @@ def upload(
     observer = observer or _Silent()
     report = TransferReport(prepared.studies, skipped=prepared.skipped, errors=prepared.errors)
     instances = prepared.instances
+    report.wrapped = [instance for instance in instances if instance.wrapped]
     present = client.lookup_instances([i.sop_instance_uid for i in instances])
     to_send = []
     for instance in instances:
@@ -218,7 +247,7 @@ def upload(
             report.already_present += 1
             report.present_instances.append((item.sop_instance_uid, present[item.sop_instance_uid]))
         else:
-            report.failed.append(UploadOutcome(item, _sha256(item), None))
+            report.failed.append(_different_bytes(item, present[instance.sop_instance_uid]))
     observer.uploading(len(to_send), sum(item.size for item in to_send))
     with ThreadPoolExecutor(UPLOAD_CONNECTIONS) as pool:
         jobs = [
@@ -231,8 +260,21 @@ def upload(
 
 
 def _item(instance: InstanceFile) -> UploadItem:
-    opener = (lambda: open_instance(instance)) if instance.member else None
-    return UploadItem(instance.path, instance.sop_instance_uid, instance.size, opener)
+    """What to send: the file, or an archive member, behind a Part 10 prefix if legacy."""
+    prefix = part10_prefix(instance)
+    if not prefix and not instance.member:
+        return UploadItem(instance.path, instance.sop_instance_uid, instance.size)
+    size = instance.size + len(prefix)
+    return UploadItem(
+        instance.path, instance.sop_instance_uid, size, lambda: open_part10(instance, prefix)
+    )
+
+
+def _different_bytes(item: UploadItem, held_sha256: str) -> UploadOutcome:
+    """The platform holds other bytes under this SOP Instance UID: refused for good."""
+    reason = _("the platform already holds different bytes under this SOP Instance UID")
+    answer = StoredInstance(item.sop_instance_uid, None, "refused", held_sha256, reason)
+    return UploadOutcome(item, _sha256(item), answer)
 
 
 def _sha256(item: UploadItem | Path) -> str:
@@ -282,22 +324,44 @@ def attach_complete(client: PlatformClient, dossier_id: int, report: TransferRep
 
 
 def raise_if_failed(report: TransferReport) -> None:
-    if report.missing and not report.failed:
-        raise PartialTransfer(
-            _("The retrieval was incomplete: {missing}.").format(missing="; ".join(report.missing)),
-            hint=_("Run the same command again to resume; what arrived is not sent again."),
-        )
-    if report.failed:
-        first = report.failed[0]
-        n = len(report.failed)
-        raise PartialTransfer(
+    """UploadIncomplete (exit 8) when a rerun can finish the transfer, else UploadRefused (6)."""
+    resume = _("Run the same command again to resume; what arrived is not sent again.")
+    if report.missing and not report.retryable:
+        missing = "; ".join(report.missing)
+        message = _("The retrieval was incomplete: {missing}.").format(missing=missing)
+        raise UploadIncomplete(message, resume, report)
+    if report.retryable:
+        first, n = report.retryable[0], len(report.retryable)
+        raise UploadIncomplete(
             ngettext(
                 "{n} instance did not reach the platform (first: {path}: {problem}).",
                 "{n} instances did not reach the platform (first: {path}: {problem}).",
                 n,
             ).format(n=n, path=first.item.path, problem=first.problem),
-            hint=_("Run the same command again to resume; what arrived is not sent again."),
+            resume,
+            report,
         )
+    if report.refused:
+        raise UploadRefused(_refusal_message(report.refused), _refusal_hint(), report)
+
+
+def _refusal_message(refused: Sequence[UploadOutcome]) -> str:
+    lines = [
+        ngettext(
+            "The platform refused {n} instance; its study was not attached:",
+            "The platform refused {n} instances; their studies were not attached:",
+            len(refused),
+        ).format(n=len(refused))
+    ]
+    lines += [f"  {o.item.path}: {o.problem}" for o in refused]
+    return "\n".join(lines)
+
+
+def _refusal_hint() -> str:
+    return _(
+        "Running the command again will not help: ask for a new copy of these images, "
+        "or send the study without them from a copy of the folder."
+    )
 
 
 def _study_of(report: TransferReport, sop_instance_uid: str) -> str:
@@ -400,8 +464,8 @@ def transfer_source(
 def prepare_sources(
     folders: Iterable[Path], study_instance_uid: str | None = None, series: Sequence[str] = ()
 ) -> PreparedExams:
-    """Like `prepare_folders`, also reading zip files, keeping one study (and some of its
-    series) if asked."""
+    """Like `prepare_folders`, also reading zip files and CD images, keeping one study (and
+    some of its series) if asked."""
     seen: dict[str, InstanceFile] = {}
     skipped: list[Path] = []
     errors: list[FileError] = []
@@ -569,7 +633,7 @@ class _Pipeline:
                 verified.append((item.sop_instance_uid, present[item.sop_instance_uid]))
                 self.observer.advanced(instance.size)
             else:
-                failed.append(UploadOutcome(item, _sha256(item), None))
+                failed.append(_different_bytes(item, present[instance.sop_instance_uid]))
         outcomes = store_with_retries(self.client, items, self.observer.advanced)
         with self.lock:
             self.report.already_present += already
@@ -732,6 +796,7 @@ def add_exams_from(
 
 def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]:
     """The JSON receipt of `--receipt FILE`: what reached the platform, with SHA-256."""
+    wrapped = {instance.sop_instance_uid for instance in report.wrapped}
     instances = [
         {
             "sop_instance_uid": o.item.sop_instance_uid,
@@ -739,6 +804,7 @@ def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]
             "status": o.answer.status if o.answer else "failed",
             "server_sha256": o.answer.sha256 if o.answer else None,
             "problem": o.problem,
+            "wrapped": o.item.sop_instance_uid in wrapped,
         }
         for o in [*report.sent, *report.failed]
     ] + [
@@ -748,6 +814,7 @@ def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]
             "status": "already_present",
             "server_sha256": sha,
             "problem": None,
+            "wrapped": uid in wrapped,
         }
         for uid, sha in report.present_instances
     ]
@@ -757,6 +824,7 @@ def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]
         "study_instance_uids": report.study_uids,
         "instances": instances,
         "already_present": report.already_present,
+        **files_report(report),
         "accepted_identity": report.accepted_identity,
         "identity_warnings": [
             {"field": w.field, "expected": w.expected, "found": w.found}
@@ -767,4 +835,28 @@ def receipt(report: TransferReport, dossier_id: int | None) -> dict[str, object]
             "exam_count": dossier.exam_count if dossier else None,
         },
         "complete": not report.failed and not report.missing,
+    }
+
+
+def files_report(report: TransferReport) -> dict[str, list[dict[str, str]]]:
+    """The files worth naming: wrapped, unreadable, refused, and not sent for now."""
+
+    def outcomes(chosen: list[UploadOutcome]) -> list[dict[str, str]]:
+        return [
+            {
+                "path": str(o.item.path),
+                "sop_instance_uid": o.item.sop_instance_uid,
+                "reason": o.problem or "",
+            }
+            for o in chosen
+        ]
+
+    return {
+        "wrapped_files": [
+            {"path": i.label, "sop_instance_uid": i.sop_instance_uid, "framing": i.framing}
+            for i in report.wrapped
+        ],
+        "unreadable_files": [{"path": str(e.path), "reason": e.reason} for e in report.errors],
+        "refused": outcomes(report.refused),
+        "failed": outcomes(report.retryable),
     }

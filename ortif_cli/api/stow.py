@@ -62,6 +62,11 @@ class UploadOutcome:
         )
 
     @property
+    def refused(self) -> bool:
+        """Refused for good (the answer says why): sending it again cannot help."""
+        return self.answer is not None and self.answer.status == "refused"
+
+    @property
     def problem(self) -> str | None:
         if self.ok:
             return None
@@ -71,6 +76,8 @@ class UploadOutcome:
             return _("the platform did not report this instance")
         if self.answer.status == "refused":
             return self.answer.reason or _("refused by the platform")
+        if self.answer.status == "unavailable":
+            return self.answer.reason or _("the platform could not store it for now")
         return _("the platform holds different bytes (SHA-256 mismatch)")
 
 
@@ -124,13 +131,25 @@ def store_batch(
         )
     if response.is_error and response.status_code not in (409,):
         raise error_for_response(response)
-    answers = {answer.sop_instance_uid: answer for answer in read_answer(response.json())}
+    answers = pair_answers(items, read_answer(response.json()))
     return [
-        UploadOutcome(
-            item, body.digests.get(item.sop_instance_uid, ""), answers.get(item.sop_instance_uid)
-        )
-        for item in items
+        UploadOutcome(item, body.digests.get(item.sop_instance_uid, ""), answer)
+        for item, answer in zip(items, answers, strict=True)
     ]
+
+
+def pair_answers(
+    items: Sequence[UploadItem], answers: Sequence[StoredInstance]
+) -> list[StoredInstance | None]:
+    """The answer for each item, by SOP Instance UID.
+
+    A part the platform could not read (not DICOM, cut short) is answered without a UID:
+    such answers go, in order, to the items the UIDs left without one.
+    """
+    by_uid = {a.sop_instance_uid: a for a in answers if a.sop_instance_uid}
+    nameless = iter([a for a in answers if not a.sop_instance_uid])
+    paired = [by_uid.get(item.sop_instance_uid) for item in items]
+    return [answer or next(nameless, None) for answer in paired]
 
 
 def batches(

@@ -19,6 +19,7 @@ REFERENCED_SOP_SEQUENCE = "00081199"
 FAILED_SOP_SEQUENCE = "00081198"
 SOP_INSTANCE_UID = "00081155"
 FAILURE_REASON = "00081197"
+OUT_OF_RESOURCES = 0xA700
 STATUSES = {"STORED": "stored", "ALREADY_PRESENT": "already_present"}
 
 
@@ -52,15 +53,14 @@ def _accepted(item: Json) -> StoredInstance:
 
 
 def _refused(item: Json) -> StoredInstance:
+    """A failed instance: refused for good, or `unavailable` when the platform could not
+    write it (Out of Resources, 0xA700: a full disk), which a rerun can fix."""
+    code = _value(item, FAILURE_REASON)
     reason = _value(item, _private_tag(item, 0x03))
-    if reason is None:
-        code = _value(item, FAILURE_REASON)
-        reason = (
-            _("refused (DICOM failure reason 0x{code:04X})").format(code=code)
-            if isinstance(code, int)
-            else None
-        )
-    return _instance(item, "refused", reason)
+    if reason is None and isinstance(code, int):
+        reason = _("refused (DICOM failure reason 0x{code:04X})").format(code=code)
+    status = "unavailable" if code == OUT_OF_RESOURCES else "refused"
+    return _instance(item, status, reason)
 
 
 def _instance(item: Json, status: str, reason: str | None) -> StoredInstance:

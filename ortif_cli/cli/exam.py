@@ -167,20 +167,54 @@ def add(
         resolved = transfer.resolve_source(source, client)
         if include or exclude:
             resolved = keep_series(resolved, client, include, exclude)
-        with TransferProgress(app_.output) as progress:
-            report = transfer.add_exams_from(
-                client, dossier_id, resolved, progress, accept_identity
-            )
-    if receipt is not None:
-        _write_receipt(receipt, transfer.receipt(report, dossier_id))
-    _report(app_, dossier_id, report)
+        try:
+            with TransferProgress(app_.output) as progress:
+                report = transfer.add_exams_from(
+                    client, dossier_id, resolved, progress, accept_identity
+                )
+        except (transfer.UploadRefused, transfer.UploadIncomplete) as failure:
+            _report(app_, dossier_id, failure.report, receipt)
+            raise
+    _report(app_, dossier_id, report, receipt)
 
 
 def _write_receipt(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _report(app_: AppContext, dossier_id: int, report: Any) -> None:
+def _report(app_: AppContext, dossier_id: int, report: Any, receipt: Path | None) -> None:
+    """The receipt, then what was done (human or JSON), also when the command fails."""
+    from ortif_cli.transfer import files_report
+    from ortif_cli.transfer import receipt as receipt_of
+
+    if receipt is not None:
+        _write_receipt(receipt, receipt_of(report, dossier_id))
+    _identity_warnings(app_, report)
+    if app_.output.json_mode:
+        app_.output.emit_json(
+            {
+                "dossier_id": dossier_id,
+                "studies": report.study_uids,
+                "sent": len(report.sent),
+                "already_present": report.already_present,
+                "skipped_files": len(report.skipped),
+                **files_report(report),
+            }
+        )
+        return
+    for error in report.errors:
+        app_.output.warning(f"{error.path}: {error.reason}")
+    for instance in report.wrapped:
+        app_.output.message(
+            _("{path}: legacy file without a DICOM file header, sent wrapped in one.").format(
+                path=instance.label
+            )
+        )
+    if not report.failed:  # else the error message that follows names them
+        _summary(app_, dossier_id, report)
+
+
+def _identity_warnings(app_: AppContext, report: Any) -> None:
     from ortif_cli.cli.dossier import warn_identity
 
     warn_identity(app_, report.identity_warnings)
@@ -188,19 +222,9 @@ def _report(app_: AppContext, dossier_id: int, report: Any) -> None:
         app_.output.warning(
             _("identity difference accepted: {reason}").format(reason=report.accepted_identity)
         )
-    summary = {
-        "dossier_id": dossier_id,
-        "studies": report.study_uids,
-        "sent": len(report.sent),
-        "already_present": report.already_present,
-        "skipped_files": len(report.skipped),
-        "unreadable_files": [to_json(e) for e in report.errors],
-    }
-    if app_.output.json_mode:
-        app_.output.emit_json(summary)
-        return
-    for error in report.errors:
-        app_.output.warning(f"{error.path}: {error.reason}")
+
+
+def _summary(app_: AppContext, dossier_id: int, report: Any) -> None:
     app_.output.message(
         _(
             "{studies} study(ies) attached to dossier {dossier}: {sent} images sent, "

@@ -23,7 +23,11 @@ LocalOption = Annotated[
 ]
 DirOption = Annotated[
     list[Path] | None,
-    typer.Option("--dir", metavar="DIR", help="A folder, CD or zip file of DICOM; repeatable."),
+    typer.Option(
+        "--dir",
+        metavar="DIR",
+        help="A folder, CD, CD image (.iso) or zip file of DICOM; repeatable.",
+    ),
 ]
 StudyOption = Annotated[
     str | None, typer.Option("--study", metavar="UID", help="Study Instance UID.")

@@ -1,32 +1,43 @@
-"""DICOMDIR of a CD: the studies it lists and the files it references, read from its records.
+"""DICOMDIRs of a CD: the studies they list and the files they reference, read from records.
 
-Reading the records is about 3x faster than opening every file (BENCHMARKS.md). CDs are
-written by many tools: names in ISO 9660 upper case with `;1` version suffixes, files a
-record references that are missing, files no record references. File names are resolved
-case-insensitively with the version suffix ignored.
+Reading the records is about 3x faster than opening every file (BENCHMARKS.md), and the
+lean reader of `dicom.directory_records` reads them without pydicom. CDs are written by
+many tools: names in ISO 9660 upper case with `;1` version suffixes (or mounted in lower
+case), files a record references that are missing, files no record references, several
+DICOMDIRs on one medium, a folder holding several CDs. Each DICOMDIR indexes the files
+under its own folder; file names are resolved case-insensitively, version suffix ignored.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-import zipfile
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ortif_cli.dicom.charset import decode_text
+from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
+from ortif_cli.dicom.directory_records import (
+    REFERENCED_SOP_INSTANCE,
+    Directory,
+    Record,
+    Unreadable,
+    read_directory,
+)
 from ortif_cli.dicom.identity import parse_date
 from ortif_cli.dicom.query import StudyMatch
 from ortif_cli.errors import NotFoundError
 from ortif_cli.i18n import _
 
 if TYPE_CHECKING:
-    from pydicom import Dataset
-
     from ortif_cli.dicom.media import FolderScan
+
+STUDY_DATE, ACCESSION, MODALITY, STUDY_DESCRIPTION = 0x00080020, 0x00080050, 0x00080060, 0x00081030
+PATIENT_NAME, PATIENT_ID, BIRTH_DATE, STUDY_UID = 0x00100010, 0x00100020, 0x00100030, 0x0020000D
+KEYS = {
+    *(SPECIFIC_CHARACTER_SET, STUDY_DATE, ACCESSION, MODALITY, STUDY_DESCRIPTION),
+    *(PATIENT_NAME, PATIENT_ID, BIRTH_DATE, STUDY_UID),
+}
 
 
 @dataclass
@@ -36,6 +47,8 @@ class DicomdirStudy:
     match: StudyMatch
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    instances: set[str] = field(default_factory=set)
+    """The SOP Instance UIDs referenced (file keys where a record gives none)."""
 
 
 @dataclass
@@ -44,112 +57,124 @@ class DicomdirIndex:
     referenced: set[Path]
 
 
+@dataclass(frozen=True)
+class Medium:
+    """The files under a folder (a CD), by `file_key` of their path, and its DICOMDIRs."""
+
+    root: Path
+    files: dict[str, Path]
+    dicomdirs: list[Path]
+
+
 def file_key(relative: str) -> str:
     """A path as the CD index compares it: upper case, `/` separators, no `;1`, no final dot."""
-    parts = []
-    for part in relative.replace("\\", "/").split("/"):
-        base = part.split(";", 1)[0]
-        base = base[:-1] if base.endswith(".") else base
-        parts.append(base.upper())
-    return "/".join(parts)
+    return "/".join(_name_key(part) for part in relative.replace("\\", "/").split("/"))
 
 
-def index_files(root: Path) -> dict[str, Path]:
-    """Every file under `root`, by `file_key` of its path relative to `root`."""
-    found: dict[str, Path] = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
+def _name_key(name: str) -> str:
+    base = name.split(";", 1)[0]
+    return (base[:-1] if base.endswith(".") else base).upper()
+
+
+def survey(root: Path) -> Medium:
+    """Every file under `root` (folders and names in order) and every DICOMDIR among them."""
+    files: dict[str, Path] = {}
+    dicomdirs: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        relative = os.path.relpath(folder, root)
+        prefix = "" if relative == "." else file_key(relative) + "/"
+        for name in sorted(names):
+            key = _name_key(name)
             path = Path(folder, name)
-            found[file_key(path.relative_to(root).as_posix())] = path
-    return found
+            files[prefix + key] = path
+            if key == "DICOMDIR":
+                dicomdirs.append(path)
+    return Medium(root, files, dicomdirs)
 
 
-def find_dicomdir(root: Path) -> Path | None:
-    for entry in root.iterdir():
-        if file_key(entry.name) == "DICOMDIR" and entry.is_file():
-            return entry
-    return None
+def read_dicomdir(path: Path, medium: Medium) -> DicomdirIndex:
+    """The studies of the DICOMDIR at `path`, one of `medium.dicomdirs`.
 
-
-def read_dicomdir(path: Path, files: dict[str, Path]) -> DicomdirIndex:
-    """The studies of a DICOMDIR; `files` is `index_files` of its folder."""
-    from pydicom import dcmread
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ds = dcmread(path)
-    charsets = _charsets(ds)
-    records = list(ds.get("DirectoryRecordSequence", []))
-    by_offset = {getattr(r, "seq_item_tell", None): r for r in records}
-    root = ds.get("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity", 0)
+    Raises Unreadable for a DICOMDIR the lean reader cannot take apart.
+    """
+    directory = read_directory(path, KEYS)
+    relative = os.path.relpath(path.parent, medium.root)
+    base = "" if relative == "." else file_key(relative) + "/"
     index = DicomdirIndex([], set())
-    for patient in _siblings(by_offset, root, records):
-        if str(patient.get("DirectoryRecordType", "")) != "PATIENT":
-            continue
-        for study in _children(by_offset, patient):
-            if str(study.get("DirectoryRecordType", "")) == "STUDY":
-                index.studies.append(_study(by_offset, patient, study, charsets, files, index))
+    for patient in _chain(directory, directory.root, fallback="PATIENT"):
+        if patient.kind == "PATIENT":
+            for study in _chain(directory, patient.lower):
+                if study.kind == "STUDY":
+                    index.studies.append(_study(directory, patient, study, medium, base, index))
     return index
 
 
-def _siblings(by_offset: dict[Any, Dataset], first: int, records: list[Dataset]) -> list[Dataset]:
-    if not first or first not in by_offset:
-        return [r for r in records if str(r.get("DirectoryRecordType", "")) == "PATIENT"]
+def _chain(directory: Directory, first: int, fallback: str | None = None) -> list[Record]:
+    """The records linked from `first` by their next offsets, inactive ones left out.
+
+    When `first` is not a record, `fallback` names the record type to take in file order.
+    """
+    records = directory.records
+    if first not in records:
+        return [r for r in records.values() if r.kind == fallback and r.in_use] if fallback else []
     chain, offset, seen = [], first, set()
-    while offset and offset in by_offset and offset not in seen:
+    while offset in records and offset not in seen:
         seen.add(offset)
-        record = by_offset[offset]
-        chain.append(record)
-        offset = record.get("OffsetOfTheNextDirectoryRecord", 0)
-    return chain
-
-
-def _children(by_offset: dict[Any, Dataset], record: Dataset) -> list[Dataset]:
-    lower = record.get("OffsetOfReferencedLowerLevelDirectoryEntity", 0)
-    return _siblings(by_offset, lower, []) if lower in by_offset else []
+        chain.append(records[offset])
+        offset = records[offset].next
+    return [record for record in chain if record.in_use]
 
 
 def _study(
-    by_offset: dict[Any, Dataset],
-    patient: Dataset,
-    study: Dataset,
-    charsets: list[str],
-    files: dict[str, Path],
+    directory: Directory,
+    patient: Record,
+    study: Record,
+    medium: Medium,
+    base: str,
     index: DicomdirIndex,
 ) -> DicomdirStudy:
-    series = [s for s in _children(by_offset, study) if s.get("DirectoryRecordType") == "SERIES"]
+    series = [s for s in _chain(directory, study.lower) if s.kind == "SERIES"]
     found = DicomdirStudy(
         StudyMatch(
-            study_instance_uid=_text(study, "StudyInstanceUID", charsets),
-            patient_name=_text(patient, "PatientName", charsets),
-            patient_id=_text(patient, "PatientID", charsets),
-            birth_date=parse_date(_text(patient, "PatientBirthDate", charsets)),
-            study_date=parse_date(_text(study, "StudyDate", charsets)),
-            modalities=sorted({m for s in series if (m := _text(s, "Modality", charsets))}),
-            description=_text(study, "StudyDescription", charsets) or None,
-            accession_number=_text(study, "AccessionNumber", charsets) or None,
+            study_instance_uid=_text(directory, study, STUDY_UID),
+            patient_name=_text(directory, patient, PATIENT_NAME),
+            patient_id=_text(directory, patient, PATIENT_ID),
+            birth_date=parse_date(_text(directory, patient, BIRTH_DATE)),
+            study_date=parse_date(_text(directory, study, STUDY_DATE)),
+            modalities=sorted({m for s in series if (m := _text(directory, s, MODALITY))}),
+            description=_text(directory, study, STUDY_DESCRIPTION) or None,
+            accession_number=_text(directory, study, ACCESSION) or None,
             series_count=len(series),
             instance_count=0,
             source="dir",
         )
     )
-    for one_series in series:
-        for leaf in _children(by_offset, one_series):
-            reference = leaf.get("ReferencedFileID")
-            if not reference:
-                continue
-            parts = [reference] if isinstance(reference, str) else list(reference)
-            key = file_key("/".join(str(p) for p in parts))
-            if key in files:
-                found.files.append(files[key])
-                index.referenced.add(files[key])
-            else:
-                found.missing.append(key)
-    count = len(found.files) + len(found.missing)
-    found.match = replace(found.match, instance_count=count)
+    for leaf in (leaf for one in series for leaf in _chain(directory, one.lower)):
+        if parts := leaf.file_id:
+            key = base + file_key("/".join(parts))
+            _reference(found, index, medium, key)
+            found.instances.add(ascii_value(leaf.values.get(REFERENCED_SOP_INSTANCE)) or key)
+    found.match = replace(found.match, instance_count=len(found.instances))
     if found.match.birth_date is None and found.files:
         found.match = replace(found.match, birth_date=_birth_date_in(found.files[0]))
     return found
+
+
+def _reference(study: DicomdirStudy, index: DicomdirIndex, medium: Medium, key: str) -> None:
+    path = medium.files.get(key)
+    if path is None:
+        study.missing.append(key)
+    else:
+        study.files.append(path)
+        index.referenced.add(path)
+
+
+def _text(directory: Directory, record: Record, tag: int) -> str:
+    """A record's value decoded in its own character set, else the DICOMDIR's."""
+    charsets = charsets_of(record.values) if record.values.get(SPECIFIC_CHARACTER_SET) else None
+    charsets = charsets or directory.charsets
+    return text_value(record.values, tag, charsets, person_name=tag == PATIENT_NAME)
 
 
 def _birth_date_in(path: Path) -> date | None:
@@ -161,45 +186,31 @@ def _birth_date_in(path: Path) -> date | None:
     return scan.instances[0].patient.birth_date if scan.instances else None
 
 
-def _charsets(ds: Dataset) -> list[str]:
-    value = ds.get("SpecificCharacterSet", "")
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def _text(record: Dataset, keyword: str, charsets: list[str]) -> str:
-    own = record.get("SpecificCharacterSet")
-    if own:
-        charsets = _charsets(record)
-    if keyword not in record:
-        return ""
-    element = record.get_item(keyword)
-    from pydicom.dataelem import RawDataElement
-
-    if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
-        return decode_text(element.value, charsets, person_name=element.VR == "PN").strip("\0 ")
-    value = record[keyword].value
-    return "" if value is None else str(value).strip()
+def missing_files(medium: Medium) -> list[tuple[Path, str]]:
+    """The files the DICOMDIRs of `medium` reference but that are not there, with why."""
+    missing = []
+    for dicomdir in medium.dicomdirs:
+        try:
+            studies = read_dicomdir(dicomdir, medium).studies
+        except Unreadable:  # a damaged DICOMDIR: every file is read anyway
+            continue
+        reason = _("listed in DICOMDIR but missing")
+        missing += [(medium.root / key, reason) for study in studies for key in study.missing]
+    return missing
 
 
 def scan_source(root: Path) -> FolderScan:
-    """Every instance of a folder, CD or zip file (headers only), with missing references.
+    """Every instance of a folder, CD, CD image or zip file (headers only).
 
     Files a DICOMDIR references but that are missing are reported as errors.
     """
-    from ortif_cli.dicom.media import FileError, scan_folder, scan_zip
+    from ortif_cli.dicom.media import FileError, scan_archive, scan_folder
 
-    if root.is_file() and zipfile.is_zipfile(root):
-        return scan_zip(root)
+    archive = scan_archive(root)
+    if archive is not None:
+        return archive
     if not root.is_dir():
-        raise NotFoundError(_("No folder or zip file at {path}.").format(path=root))
+        raise NotFoundError(_("No folder, CD image or zip file at {path}.").format(path=root))
     scan = scan_folder(root)
-    dicomdir = find_dicomdir(root)
-    if dicomdir is not None:
-        with suppress(Exception):  # a damaged DICOMDIR: the scan has read every file anyway
-            for study in read_dicomdir(dicomdir, index_files(root)).studies:
-                scan.errors += [
-                    FileError(root / m, _("listed in DICOMDIR but missing")) for m in study.missing
-                ]
+    scan.errors += [FileError(path, reason) for path, reason in missing_files(survey(root))]
     return scan

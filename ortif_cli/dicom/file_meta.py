@@ -21,7 +21,8 @@ IMPLEMENTATION_CLASS_UID = "2.25.241241654635380879518839346317626994196"
 IMPLEMENTATION_VERSION_NAME = "ORTIF_" + __version__.replace(".", "")[:10]
 
 _PLAIN_UID = re.compile(r"^[0-9.]{1,64}$")
-_PREAMBLE = b"\x00" * 128 + b"DICM"
+PREAMBLE = b"\x00" * 128 + b"DICM"
+"""The 128-byte preamble and the `DICM` prefix of every Part 10 file."""
 _VERSION = b"\x02\x00\x01\x00OB\x00\x00" + struct.pack("<I", 2) + b"\x00\x01"
 
 
@@ -31,9 +32,13 @@ def _element(element: int, vr: bytes, value: bytes, pad: bytes) -> bytes:
     return struct.pack("<HH", 0x0002, element) + vr + struct.pack("<H", len(value)) + value
 
 
-_IMPLEMENTATION = _element(0x0012, b"UI", IMPLEMENTATION_CLASS_UID.encode(), b"\0") + _element(
-    0x0013, b"SH", IMPLEMENTATION_VERSION_NAME.encode(), b" "
-)
+def _implementation(version_name: str) -> bytes:
+    return _element(0x0012, b"UI", IMPLEMENTATION_CLASS_UID.encode(), b"\0") + _element(
+        0x0013, b"SH", version_name.encode(), b" "
+    )
+
+
+_IMPLEMENTATION = _implementation(IMPLEMENTATION_VERSION_NAME)
 
 
 def plain_uids(*uids: str) -> bool:
@@ -41,10 +46,16 @@ def plain_uids(*uids: str) -> bool:
     return all(_PLAIN_UID.match(uid) for uid in uids)
 
 
-def file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: str) -> bytes:
+def file_header(
+    sop_class_uid: str,
+    sop_instance_uid: str,
+    transfer_syntax_uid: str,
+    version_name: str = IMPLEMENTATION_VERSION_NAME,
+) -> bytes:
     """Preamble, `DICM` and the File Meta Information (Explicit VR Little Endian).
 
-    The UIDs must pass `plain_uids`; raises ValueError otherwise.
+    The UIDs must pass `plain_uids`; raises ValueError otherwise. `version_name` is the
+    Implementation Version Name written (ortif's, with its version, by default).
     """
     if not plain_uids(sop_class_uid, sop_instance_uid, transfer_syntax_uid):
         raise ValueError("not a plain UID")
@@ -54,17 +65,24 @@ def file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: 
             _element(0x0002, b"UI", sop_class_uid.encode("ascii"), b"\0"),
             _element(0x0003, b"UI", sop_instance_uid.encode("ascii"), b"\0"),
             _element(0x0010, b"UI", transfer_syntax_uid.encode("ascii"), b"\0"),
-            _IMPLEMENTATION,
+            _IMPLEMENTATION
+            if version_name == IMPLEMENTATION_VERSION_NAME
+            else _implementation(version_name),
         )
     )
     length = b"\x02\x00\x00\x00UL" + struct.pack("<HI", 4, len(body))
-    return _PREAMBLE + length + body
+    return PREAMBLE + length + body
 
 
-def any_file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_uid: str) -> bytes:
+def any_file_header(
+    sop_class_uid: str,
+    sop_instance_uid: str,
+    transfer_syntax_uid: str,
+    version_name: str = IMPLEMENTATION_VERSION_NAME,
+) -> bytes:
     """`file_header`, or pydicom's encoding for UIDs it cannot take (letters, too long)."""
     if plain_uids(sop_class_uid, sop_instance_uid, transfer_syntax_uid):
-        return file_header(sop_class_uid, sop_instance_uid, transfer_syntax_uid)
+        return file_header(sop_class_uid, sop_instance_uid, transfer_syntax_uid, version_name)
     from pydicom.dataset import FileMetaDataset
     from pydicom.filebase import DicomBytesIO
     from pydicom.filewriter import write_file_meta_info
@@ -75,10 +93,10 @@ def any_file_header(sop_class_uid: str, sop_instance_uid: str, transfer_syntax_u
     meta.MediaStorageSOPInstanceUID = UID(sop_instance_uid)
     meta.TransferSyntaxUID = UID(transfer_syntax_uid)
     meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    meta.ImplementationVersionName = version_name
     buffer = DicomBytesIO()
     write_file_meta_info(buffer, meta, enforce_standard=False)
-    return _PREAMBLE + buffer.getvalue()
+    return PREAMBLE + buffer.getvalue()
 
 
 def read_part10_meta(path: Path) -> tuple[str, str, str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Container, Iterable
+from typing import NamedTuple
 
 from ortif_cli.dicom.charset import ascii_value
 from ortif_cli.i18n import _
@@ -41,6 +42,21 @@ _EXPLICIT_LE = "1.2.840.10008.1.2.1"
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _CHUNK = 16384
 _TAG, _SHORT, _LONG = struct.Struct("<HH"), struct.Struct("<H"), struct.Struct("<L")
+
+
+PART10 = "part10"
+"""A Part 10 file: preamble, `DICM`, File Meta Information, data set."""
+NO_PREAMBLE = "no_preamble"
+"""File Meta Information and data set, without the preamble and `DICM`."""
+BARE = "no_file_meta"
+"""A data set alone, as old modalities and CD burners write (no preamble, no meta)."""
+
+
+class Header(NamedTuple):
+    values: dict[int, bytes]
+    transfer_syntax_uid: str
+    framing: str
+    """PART10, NO_PREAMBLE or BARE."""
 
 
 class NotDicom(Exception):
@@ -107,14 +123,38 @@ def read_values(data: bytes, *, explicit: bool) -> dict[int, bytes]:
     return values
 
 
-def read_header(path: str, wanted: Iterable[int]) -> tuple[dict[int, bytes], str] | None:
-    """The raw values of `wanted` data set tags and the transfer syntax UID, or None.
+def read_item(
+    data: bytes,
+    offset: int,
+    end: int,
+    *,
+    explicit: bool,
+    wanted: Container[int],
+    group: int | None = None,
+) -> tuple[dict[int, bytes], int]:
+    """The raw values of `wanted` elements of an item of `data` starting at `offset`, and
+    the offset after it: `end` (a defined length), past its Item Delimitation Item, or
+    at the first element out of `group` when one is given.
+
+    Nested sequences are skipped. Raises Truncated when the item is malformed, and
+    ValueError when a wanted element has an undefined length.
+    """
+    values: dict[int, bytes] = {}
+    try:
+        after = _walk(_BytesReader(data), offset, end, explicit, wanted, values, group)
+    except _Unsure as exc:
+        raise ValueError("a wanted element has an undefined length") from exc
+    return values, after
+
+
+def read_header(path: str, wanted: Iterable[int]) -> Header | None:
+    """The raw values of `wanted` data set tags, the transfer syntax UID and framing, or None.
 
     The values also hold the Media Storage SOP Class UID (0002,0002) when the file has
     File Meta Information, and PIXEL_DATA (empty) when the Pixel Data was reached and
     found complete: a file without it may be cut short at an element boundary.
 
-    Raises NotDicom for a file that is not DICOM, Truncated for one cut short.
+    Raises NotDicom for a file that is not DICOM, Truncated for one cut short or empty.
     """
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -126,12 +166,14 @@ def read_header(path: str, wanted: Iterable[int]) -> tuple[dict[int, bytes], str
         os.close(fd)
 
 
-def _parse(reader: _Reader, size: int, wanted: set[int]) -> tuple[dict[int, bytes], str] | None:
+def _parse(reader: _Reader, size: int, wanted: set[int]) -> Header | None:
+    if size == 0:
+        raise Truncated(_("empty file"))
     head = reader.bytes_at(0, min(132, size))
     if head[128:132] == b"DICM":
-        offset = 132
+        offset, framing = 132, PART10
     elif len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3:4] == b"\x00":
-        offset = 0
+        offset, framing = 0, BARE
     else:
         raise NotDicom
     syntax = _IMPLICIT_LE
@@ -139,6 +181,7 @@ def _parse(reader: _Reader, size: int, wanted: set[int]) -> tuple[dict[int, byte
     if reader.bytes_at(offset, 2) == b"\x02\x00":
         offset = _walk(reader, offset, size, True, {MEDIA_SOP_CLASS, 0x00020010}, meta, 0x0002)
         syntax = ascii_value(meta.get(0x00020010))
+        framing = PART10 if framing == PART10 else NO_PREAMBLE
     else:
         vr = reader.bytes_at(offset + 4, 2)
         syntax = _EXPLICIT_LE if vr.isalpha() and vr.isupper() else _IMPLICIT_LE
@@ -149,7 +192,7 @@ def _parse(reader: _Reader, size: int, wanted: set[int]) -> tuple[dict[int, byte
     _walk(reader, offset, size, syntax != _IMPLICIT_LE, wanted | {ROWS}, values)
     if ROWS in values and PIXEL_DATA not in values:
         raise Truncated(_("truncated: the image has no Pixel Data"))
-    return values, syntax
+    return Header(values, syntax, framing)
 
 
 def _walk(

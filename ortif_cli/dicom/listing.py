@@ -1,17 +1,17 @@
-"""What studies a folder, CD or zip file holds: the fast path of `ortif exam find --dir`.
+"""What studies a folder, CD, CD image or zip file holds: the fast path of `exam find --dir`.
 
-A DICOMDIR is read when there is one (its records, then only the files it does not
-reference); otherwise every file's header is read by the lean reader of
-`dicom.headers`, with pydicom as the fallback for anything unusual. Non-DICOM files are
-counted; damaged DICOM files are reported by path and reason, never fatal.
+Every DICOMDIR of the medium is read when there is one (its records, by the lean reader
+of `dicom.directory_records`, then only the files none references); otherwise every
+file's header is read by the lean reader of `dicom.headers`, with pydicom as the
+fallback for anything unusual. Non-DICOM files are counted; damaged DICOM files (cut
+short, empty) are reported by path and reason, never fatal.
 """
 
 from __future__ import annotations
 
-import os
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ortif_cli.dicom.charset import charsets_of, text_value
 from ortif_cli.dicom.headers import (
@@ -35,6 +35,9 @@ _WANTED = (
     *(PATIENT_NAME, PATIENT_ID, BIRTH_DATE, STUDY_UID, SERIES_UID),
 )
 _DICOMDIR_CLASS = b"1.2.840.10008.1.3.10"
+
+if TYPE_CHECKING:
+    from ortif_cli.dicom.dicomdir import DicomdirStudy, Medium
 
 
 def _is_dicomdir(values: dict[int, bytes]) -> bool:
@@ -67,30 +70,59 @@ class _Study:
 
 
 def list_studies(root: Path) -> Listing:
-    """The studies under `root` (a folder, a CD, or a zip file)."""
-    if root.is_file() and zipfile.is_zipfile(root):
+    """The studies under `root` (a folder, a CD, a CD image or a zip file)."""
+    from ortif_cli.dicom.archives import archive_kind
+
+    if archive_kind(root) is not None:
         return _from_scan(root)
     if not root.is_dir():
-        raise NotFoundError(_("No folder or zip file at {path}.").format(path=root))
-    from ortif_cli.dicom.dicomdir import find_dicomdir, index_files
+        raise NotFoundError(_("No folder, CD image or zip file at {path}.").format(path=root))
+    from ortif_cli.dicom.dicomdir import survey
 
-    dicomdir = find_dicomdir(root)
-    if dicomdir is None:
-        return _read_files(_walk(root))
+    medium = survey(root)
+    if not medium.dicomdirs:
+        return _read_files(list(medium.files.values()))
+    return _from_dicomdirs(medium)
+
+
+def _from_dicomdirs(medium: Medium) -> Listing:
+    """The studies the DICOMDIRs list, and those of the files they do not reference."""
     from ortif_cli.dicom.dicomdir import read_dicomdir
+    from ortif_cli.dicom.directory_records import Unreadable
 
-    files = index_files(root)
-    try:
-        index = read_dicomdir(dicomdir, files)
-    except Exception:  # a damaged DICOMDIR: read every file instead
-        return _read_files(_walk(root))
-    rest = sorted(set(files.values()) - index.referenced - {dicomdir})
-    listing = _read_files(rest)
-    for study in index.studies:
-        listing.errors += [
-            Problem(root / m, _("listed in DICOMDIR but missing")) for m in study.missing
-        ]
-    return _merge([s.match for s in index.studies], listing)
+    known: dict[str, DicomdirStudy] = {}
+    missing: list[Problem] = []
+    referenced: set[Path] = set()
+    for dicomdir in medium.dicomdirs:
+        try:
+            index = read_dicomdir(dicomdir, medium)
+        except Unreadable:  # a damaged DICOMDIR: its files are read one by one
+            continue
+        referenced |= index.referenced
+        for study in index.studies:
+            _add_study(known, study)
+            reason = _("listed in DICOMDIR but missing")
+            missing += [Problem(medium.root / key, reason) for key in study.missing]
+    skip = referenced | set(medium.dicomdirs)
+    listing = _read_files([path for path in medium.files.values() if path not in skip])
+    listing.errors += missing
+    return _merge([study.match for study in known.values()], listing)
+
+
+def _add_study(known: dict[str, DicomdirStudy], study: DicomdirStudy) -> None:
+    """Keep one study per UID; one listed by several DICOMDIRs counts its files once."""
+    uid = study.match.study_instance_uid
+    if uid not in known:
+        known[uid] = study
+        return
+    first = known[uid]
+    first.instances |= study.instances
+    first.match = replace(
+        first.match,
+        instance_count=len(first.instances),
+        modalities=sorted({*first.match.modalities, *study.match.modalities}),
+        series_count=max(first.match.series_count or 0, study.match.series_count or 0),
+    )
 
 
 def _merge(known: list[StudyMatch], extra: Listing) -> Listing:
@@ -107,14 +139,6 @@ def _merge(known: list[StudyMatch], extra: Listing) -> Listing:
             modalities=sorted({*old.modalities, *match.modalities}),
         )
     return Listing(known, extra.skipped, extra.errors)
-
-
-def _walk(root: Path) -> list[Path]:
-    found = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        found += [Path(folder, name) for name in sorted(names)]
-    return found
 
 
 def _read_files(paths: list[Path]) -> Listing:
@@ -209,9 +233,10 @@ def _match(study: _Study) -> StudyMatch:
 
 
 def _from_scan(archive: Path) -> Listing:
-    from ortif_cli.dicom.media import group_studies, scan_zip
+    from ortif_cli.dicom.media import group_studies, scan_archive
 
-    scan = scan_zip(archive)
+    scan = scan_archive(archive)
+    assert scan is not None  # `archive_kind` said it is one
     matches = [
         StudyMatch(
             study_instance_uid=s.study_instance_uid,

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from ortif_cli.dicom.charset import SPECIFIC_CHARACTER_SET, ascii_value, charsets_of, text_value
-from ortif_cli.dicom.headers import PIXEL_DATA, NotDicom, Truncated, read_header
+from ortif_cli.dicom.headers import (
+    BARE,
+    NO_PREAMBLE,
+    PART10,
+    PIXEL_DATA,
+    NotDicom,
+    Truncated,
+    read_header,
+)
 from ortif_cli.dicom.identity import PatientIdentity, parse_date
 from ortif_cli.errors import NotFoundError
 from ortif_cli.i18n import _
@@ -68,11 +76,18 @@ class InstanceFile:
     patient_name_raw: str | None = None
     """Patient's Name as decoded (PN with `^`), for display."""
     member: str | None = None
-    """The member name when `path` is a zip archive holding the instance."""
+    """The member name when `path` is a zip file or CD image holding the instance."""
+    framing: str = PART10
+    """PART10, or NO_PREAMBLE / BARE for a legacy file sent wrapped (`dicom.part10`)."""
 
     @property
     def label(self) -> str:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @property
+    def wrapped(self) -> bool:
+        """Whether the file is sent behind a built preamble (and File Meta Information)."""
+        return self.framing != PART10
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,8 @@ def quick_instance(path: Path) -> InstanceFile:
         header = None
     if header is None or PIXEL_DATA not in header[0] or OTHER_PATIENT_IDS_SEQUENCE in header[0]:
         return _read_instance(path)  # no Pixel Data (cut short?), INS, or unusual: pydicom
-    values, syntax = header
-    return _instance_from(path, path.stat().st_size, values, syntax, None, None)
+    values, syntax, framing = header
+    return _instance_from(path, path.stat().st_size, values, syntax, None, None, framing)
 
 
 def group_studies(instances: Iterable[InstanceFile]) -> list[StudyOnDisk]:
@@ -208,72 +223,67 @@ def _read_stream(fp: BinaryIO, size: int, path: Path, member: str | None = None)
     values = _raw_values(ds)
     if not _check_pixel_data(fp, ds, size) and _is_image(values):
         raise _Unusable(_("truncated: the image has no Pixel Data"))
-    return _instance(path, size, ds, values, member)
+    framing = PART10 if has_preamble else NO_PREAMBLE
+    if not has_preamble and "TransferSyntaxUID" not in ds.file_meta:
+        framing = BARE
+    return _instance(path, size, ds, values, member, framing)
 
 
-def scan_zip(archive: Path) -> FolderScan:
-    """Read the header of every member of a zip file, without extracting it to disk."""
+def scan_archive(archive: Path) -> FolderScan | None:
+    """Read the header of every member of a zip file or CD image, without extracting it.
+
+    None when `archive` is neither (a folder, say).
+    """
+    from ortif_cli.dicom.archives import ArchiveError, archive_kind, open_archive
+
+    if archive_kind(archive) is None:
+        return None
     scan = FolderScan()
     try:
-        zip_file = zipfile.ZipFile(archive)
-    except (OSError, zipfile.BadZipFile) as exc:
+        with open_archive(archive) as members:
+            for name, size in members.members():
+                _read_member(scan, archive, name, partial(members.open, name), size)
+    except ArchiveError as exc:
         raise NotFoundError(
-            _("{archive} is not a readable zip file ({reason}).").format(
+            _("{archive} is not a readable zip file or CD image ({reason}).").format(
                 archive=archive, reason=exc
             )
         ) from exc
-    with zip_file:
-        for info in sorted(zip_file.infolist(), key=lambda i: i.filename):
-            if info.is_dir():
-                continue
-            label = archive / info.filename
-            if Path(info.filename).name.upper() == "DICOMDIR":
-                scan.skipped.append(label)
-                continue
-            try:
-                with warnings.catch_warnings(record=True) as caught, zip_file.open(info) as fp:
-                    warnings.simplefilter("always")
-                    instance = _read_stream(fp, info.file_size, archive, info.filename)  # type: ignore[arg-type]
-                if caught:
-                    raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
-                scan.instances.append(instance)
-            except _NotAnInstance:
-                scan.skipped.append(label)
-            except _Unusable as exc:
-                scan.errors.append(FileError(label, str(exc)))
-            except (OSError, zipfile.BadZipFile, EOFError) as exc:
-                scan.errors.append(
-                    FileError(
-                        label, _("cannot be read from the archive ({reason})").format(reason=exc)
-                    )
-                )
     return scan
 
 
+def _read_member(
+    scan: FolderScan, archive: Path, name: str, opener: Callable[[], IO[bytes]], size: int
+) -> None:
+    from ortif_cli.dicom.dicomdir import file_key
+
+    label = archive / name
+    if file_key(name.rsplit("/", 1)[-1]) == "DICOMDIR":
+        scan.skipped.append(label)
+        return
+    try:
+        with warnings.catch_warnings(record=True) as caught, opener() as fp:
+            warnings.simplefilter("always")
+            instance = _read_stream(fp, size, archive, name)  # type: ignore[arg-type]
+        if caught:
+            raise _Unusable(_("damaged DICOM ({reason})").format(reason=caught[0].message))
+        scan.instances.append(instance)
+    except _NotAnInstance:
+        scan.skipped.append(label)
+    except _Unusable as exc:
+        scan.errors.append(FileError(label, str(exc)))
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        reason = _("cannot be read from the archive ({reason})").format(reason=exc)
+        scan.errors.append(FileError(label, reason))
+
+
 def open_instance(instance: InstanceFile) -> BinaryIO:
-    """The bytes of an instance, from its file or from inside its zip archive."""
+    """The bytes of an instance, from its file or from inside its zip file or CD image."""
     if instance.member is None:
         return open(instance.path, "rb")
-    zip_file = zipfile.ZipFile(instance.path)
-    return cast(BinaryIO, _ZipMember(zip_file, zip_file.open(instance.member)))
+    from ortif_cli.dicom.archives import open_member
 
-
-class _ZipMember(io.RawIOBase):
-    """A zip member that closes its archive with it."""
-
-    def __init__(self, archive: zipfile.ZipFile, member: IO[bytes]) -> None:
-        self._archive, self._member = archive, member
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        return self._member.read(size)
-
-    def close(self) -> None:
-        self._member.close()
-        self._archive.close()
-        super().close()
+    return open_member(instance.path, instance.member)
 
 
 def _walk(folder: Path, errors: list[FileError]) -> Iterator[Path]:
@@ -302,6 +312,8 @@ def _sniff(fp: BinaryIO) -> bool:
     """
     head = fp.read(132)
     fp.seek(0)
+    if not head:
+        raise _Unusable(_("empty file"))
     if head[128:132] == b"DICM":
         return True
     if len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3:4] == b"\x00":
@@ -389,10 +401,15 @@ def _check_fragments(fp: BinaryIO, size: int, endian: str) -> None:
 
 
 def _instance(
-    path: Path, size: int, ds: Dataset, values: dict[int, bytes], member: str | None = None
+    path: Path,
+    size: int,
+    ds: Dataset,
+    values: dict[int, bytes],
+    member: str | None = None,
+    framing: str = PART10,
 ) -> InstanceFile:
     syntax = _transfer_syntax_uid(ds)
-    return _instance_from(path, size, values, syntax, ins_matricule(ds), member)
+    return _instance_from(path, size, values, syntax, ins_matricule(ds), member, framing)
 
 
 def _instance_from(
@@ -402,8 +419,11 @@ def _instance_from(
     syntax: str,
     ins: str | None,
     member: str | None,
+    framing: str = PART10,
 ) -> InstanceFile:
     charsets = charsets_of(values)
+    if framing == BARE and not ascii_value(values.get(SOP_CLASS_UID)):
+        raise _Unusable(_("no File Meta Information and no SOP Class UID to build it from"))
 
     def text(tag: int) -> str | None:
         return text_value(values, tag, charsets, person_name=tag == PATIENT_NAME) or None
@@ -428,6 +448,7 @@ def _instance_from(
         accession_number=text(ACCESSION_NUMBER),
         patient_name_raw=text(PATIENT_NAME),
         member=member,
+        framing=framing,
     )
 
 
@@ -450,6 +471,8 @@ def _required_uid(values: dict[int, bytes], tag: int, name: str) -> str:
     uid = ascii_value(values.get(tag))
     if not uid:
         raise _Unusable(_("no {name}").format(name=name))
+    if len(uid) > 64:
+        raise _Unusable(_("invalid {name} (longer than 64 characters)").format(name=name))
     return uid
 
 

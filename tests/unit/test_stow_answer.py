@@ -70,3 +70,16 @@ def test_another_servers_answer_without_the_private_block() -> None:
     assert (first.status, first.sha256) == ("stored", None)
     assert second.status == "refused" and second.reason is not None and "0xC000" in second.reason
     assert read_answer({}) == []
+
+
+def test_a_platform_that_could_not_write_an_instance_is_not_a_refusal() -> None:
+    """Out of Resources (0xA700, e.g. a full disk): a rerun can fix it (exit 8, not 6)."""
+    from pathlib import Path
+
+    from ortif_cli.api.stow import UploadItem, UploadOutcome
+
+    failed = _item("5", **{"00081197": {"vr": "US", "Value": [0xA700]}})
+    (answer,) = read_answer({"00081198": {"vr": "SQ", "Value": [failed]}})
+    assert answer.status == "unavailable"
+    outcome = UploadOutcome(UploadItem(Path("/cd/5"), "5", 1), "ab", answer)
+    assert not outcome.ok and not outcome.refused and outcome.problem
