@@ -30,6 +30,17 @@ def free_port() -> int:
         return port
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a child process if it still runs; kill it after 10 seconds."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def server_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "ortif_server", *args]
 
@@ -136,13 +147,7 @@ class LocalServer:
         )
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def __enter__(self) -> LocalServer:
         return self

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from ortif_cli.errors import ConnectionFailure, UsageError
-from ortif_cli.localserver import free_port
+from ortif_cli.localserver import free_port, stop_process
 
 READY_TIMEOUT = 30.0
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "tests" / "psc_provider"
@@ -139,13 +139,7 @@ class LocalPscProvider:
         httpx.post(url, timeout=10.0).raise_for_status()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def __enter__(self) -> LocalPscProvider:
         return self
