@@ -105,7 +105,8 @@ def _run_ortif(work: Path, paths: list[Path], database: str | None) -> float:
         return stow(f"{url}/dicomweb/studies", paths, {"Authorization": f"Bearer {token}"})
 
 
-def run_orthanc(work: Path, paths: list[Path]) -> float:
+def orthanc_config(work: Path) -> str:
+    """Write `work/orthanc.json` (HTTP only, DICOMweb plugin, on a free port); its base URL."""
     port, storage = free_port(), work / "orthanc-storage"
     config = {
         "Name": "bench",
@@ -120,6 +121,11 @@ def run_orthanc(work: Path, paths: list[Path]) -> float:
     }
     (work / "orthanc.json").write_text(json.dumps(config))
     url = f"http://127.0.0.1:{port}"
+    return url
+
+
+def run_orthanc(work: Path, paths: list[Path]) -> float:
+    url = orthanc_config(work)
     with running([ORTHANC, str(work / "orthanc.json")], f"{url}/system"):
         return stow(f"{url}/dicom-web/studies", paths, {})
 

@@ -17,7 +17,6 @@ and each server's peak RSS (VmHWM) after all runs.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 import httpx
 from ct_study import write_ct_study
 from pydicom import dcmread
-from server_stow import DICOMWEB_PLUGIN, ORTHANC, stow, wait_until
+from server_stow import ORTHANC, orthanc_config, stow, wait_until
 
 from ortif_cli.localserver import free_port
 
@@ -75,20 +74,7 @@ def ortif_server(work: Path) -> Iterator[tuple[str, dict[str, str], subprocess.P
 
 @contextmanager
 def orthanc(work: Path) -> Iterator[tuple[str, dict[str, str], subprocess.Popen[bytes]]]:
-    port, storage = free_port(), work / "orthanc-storage"
-    config = {
-        "Name": "bench",
-        "StorageDirectory": str(storage),
-        "IndexDirectory": str(storage),
-        "HttpPort": port,
-        "DicomServerEnabled": False,
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": False,
-        "Plugins": [DICOMWEB_PLUGIN],
-        "DicomWeb": {"Enable": True},
-    }
-    (work / "orthanc.json").write_text(json.dumps(config))
-    url = f"http://127.0.0.1:{port}"
+    url = orthanc_config(work)
     with serving([ORTHANC, str(work / "orthanc.json")], f"{url}/system") as process:
         yield f"{url}/dicom-web", {}, process
 
