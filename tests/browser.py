@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,23 @@ def chromium(tmp_path: Path) -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+def click_to_next_page(driver: Any, element: Any, timeout: float) -> None:
+    """Click `element` and wait until the page it leads to has loaded.
+
+    The current document is marked first; the wait ends on a loaded document without the
+    mark. Waiting for the clicked element to go stale is not enough: while Chromium swaps
+    documents, ChromeDriver may answer "Node with given id does not belong to the
+    document" instead of a stale-element error, so every WebDriver error counts as "not yet".
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver.execute_script("window.ortifPreviousPage = true")
+    element.click()
+    WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return !window.ortifPreviousPage && document.readyState === 'complete'"
+        )
+    )

@@ -19,7 +19,10 @@ from ortif_cli.dicom.sample import write_sample_study
 from ortif_server.admin import admin_session
 from ortif_server.config import ServerSettings
 from ortif_server.models import Invitation
-from tests.browser import chromium  # noqa: F401 (a fixture, used by `french`)
+from tests.browser import (
+    chromium,  # noqa: F401 (a fixture, used by `french`)
+    click_to_next_page,
+)
 from tests.conftest import REQUESTER, Ortif
 from tests.e2e.conftest import FlowPlatform
 from tests.server.guest_pages_helpers import dicomdir_instances
@@ -78,14 +81,10 @@ def wait_for_download(folder: Path, suffix: str) -> Path:
 
 
 def submit(driver: Any, button_selector: str) -> None:
-    """Click a form's button and wait for the page it leads to (the button goes stale)."""
+    """Click a form's button and wait for the page it leads to."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.wait import WebDriverWait
 
-    button = driver.find_element(By.CSS_SELECTOR, button_selector)
-    button.click()
-    WebDriverWait(driver, PAGE_TIMEOUT).until(expected_conditions.staleness_of(button))
+    click_to_next_page(driver, driver.find_element(By.CSS_SELECTOR, button_selector), PAGE_TIMEOUT)
 
 
 def sign_in(driver: Any, link: str, code: str) -> None:
