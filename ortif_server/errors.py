@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
@@ -77,6 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, _database_unavailable)
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -119,6 +120,14 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     message = "The database cannot be reached; try again shortly."
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return error_response(503, "database_unavailable", message, headers)
+
+
+async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value of the request (PostgreSQL: a NUL character, a
+    number out of range): the client's to correct, not the server's fault."""
+    log.info("Value refused by the database (SQLSTATE %s)", getattr(exc.__cause__, "sqlstate", "?"))
+    message = "A value of the request cannot be stored or searched (a NUL character?)."
+    return error_response(400, "bad_request", message)
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

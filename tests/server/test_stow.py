@@ -140,6 +140,10 @@ def test_lookup_reports_what_the_caller_uploaded(signed_in: Client) -> None:
     assert hidden == {"present": []}
     too_many = alice.post("/api/v1/instances/lookup", json={"sop_instance_uids": ["1"] * 1001})
     assert too_many.status_code == 422
+    # PostgreSQL cannot search for a NUL character: the client's error, not the server's.
+    nul = alice.post("/api/v1/instances/lookup", json={"sop_instance_uids": ["1.2\x00"]})
+    assert nul.status_code in (200, 400), nul.text
+    assert nul.status_code == 200 or nul.json()["error"]["code"] == "bad_request"
 
 
 def test_attach_exams(server: Server, signed_in: Client) -> None:
