@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from ortif_server import __version__
 from ortif_server.body_limit import BodyLimitMiddleware
 from ortif_server.config import ServerSettings
-from ortif_server.db import create_db_engine, session_factory
+from ortif_server.database_slots import DatabaseSlots, request_slots
+from ortif_server.db import DEFAULT_CONNECTIONS, create_db_engine, session_factory
 from ortif_server.errors import install_error_handlers
 from ortif_server.idempotency import IdempotencyMiddleware
 from ortif_server.request_log import RequestIdMiddleware
@@ -41,18 +42,21 @@ from ortif_server.wakeups import Wakeups, listen_dsn
 from ortif_server.web import pages, viewer
 
 API_PREFIX = "/api/v1"
+SPARE_THREADS = 10
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
     """An app serving `settings.data_dir`, whose schema `ortif-server init` created."""
-    engine = create_db_engine(settings.effective_database_url, settings.database_connections)
+    connections = settings.database_connections or DEFAULT_CONNECTIONS
+    engine = create_db_engine(settings.effective_database_url, connections)
+    slots = DatabaseSlots(request_slots(connections))
     wakeups = Wakeups(listen_dsn(settings.effective_database_url))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         viewer.log_viewer_state(settings.data_dir)
         wakeups.close_on_exit_signals()
-        _match_threads_to_pool(settings.database_connections)
+        _enough_threads(slots.count)
         listener = asyncio.create_task(wakeups.listen())
         yield
         listener.cancel()
@@ -63,6 +67,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app = FastAPI(title="ortif platform", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.sessionmaker = session_factory(engine)
+    app.state.database_slots = slots
     app.state.store = BlobStore(settings.blobs_dir, settings.tmp_dir)
     app.state.wakeups = wakeups
     install_error_handlers(app)
@@ -93,10 +98,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     return app
 
 
-def _match_threads_to_pool(connections: int | None) -> None:
-    """As many request threads as pooled connections: under a burst, requests queue for
-    a thread (as long as their client waits), never for a connection (which times out)."""
-    if connections is not None:
-        import anyio.to_thread
+def _enough_threads(slots: int) -> None:
+    """A worker thread for each request holding a database slot, and some to spare for
+    the work that needs none (hashing, rendering, files)."""
+    import anyio.to_thread
 
-        anyio.to_thread.current_default_thread_limiter().total_tokens = connections
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, slots + SPARE_THREADS)

@@ -23,24 +23,20 @@ POOL_KEPT = 10  # of which kept open between requests
 
 
 def create_db_engine(url: str, connections: int | None = None) -> Engine:
-    """An engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a
-    pool of at most `connections` connections (`serve` sizes it from --workers)."""
+    """An engine for `url` with a pool of at most `connections` connections (`serve` sizes
+    it from --workers); SQLite also gets WAL, foreign keys and a busy timeout."""
     backend = make_url(url).get_backend_name()
+    total = connections or DEFAULT_CONNECTIONS
+    kept = min(POOL_KEPT, total)
+    pool: dict[str, Any] = {"pool_size": kept, "max_overflow": total - kept}
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     if backend == "postgresql":
-        total = connections or DEFAULT_CONNECTIONS
-        kept = min(POOL_KEPT, total)
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=kept,
-            max_overflow=total - kept,
-            connect_args={"application_name": "ortif-server"},
-        )
-    return create_engine(url, pool_pre_ping=True)
+        args = {"application_name": "ortif-server"}
+        return create_engine(url, pool_pre_ping=True, connect_args=args, **pool)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from ortif_server.browser_sessions import browser_caller
 from ortif_server.caller import Caller
 from ortif_server.config import ServerSettings
+from ortif_server.database_slots import DatabaseSlots
 from ortif_server.errors import ApiError
 from ortif_server.models import Token, User, utcnow
 from ortif_server.security import token_digest
@@ -33,9 +36,18 @@ def get_store(request: Request) -> BlobStore:
     return store
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, once it has a database slot (see `database_slots`)."""
+    slots: DatabaseSlots = request.app.state.database_slots
+    async with slots.held() as request.state.database_slot:
+        session: Session = request.app.state.sessionmaker()
+        try:
+            yield session
+        finally:
+            # Shielded, and on a thread of its own: the connection always goes back.
+            with anyio.CancelScope(shield=True):
+                closing = anyio.CapacityLimiter(1)
+                await anyio.to_thread.run_sync(session.close, limiter=closing)
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]

@@ -11,6 +11,7 @@ from ortif_server import serialize
 from ortif_server.auth_schemas import GuestSessionCreate, GuestSessionPublic
 from ortif_server.caller import Caller
 from ortif_server.config import ServerSettings
+from ortif_server.database_slots import set_aside_in_thread
 from ortif_server.errors import ApiError
 from ortif_server.models import Dossier, Invitation, Token, utcnow
 from ortif_server.security import new_token, token_digest, verify_password
@@ -43,7 +44,9 @@ def check_code(
     """The live invitation if `code` is its access code; counts wrong codes, locks, or 401."""
     row = find_invitation(session, link_token)
     session.commit()  # hand the connection back while argon2 works (it may wait its turn)
-    if not verify_password(row.code_hash, "".join(code.split()).upper()):
+    with set_aside_in_thread():
+        matches = verify_password(row.code_hash, "".join(code.split()).upper())
+    if not matches:
         raise _wrong_code(session, settings, row)
     row.failed_codes, row.locked_until = 0, None
     return row

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ortif_server import serialize
 from ortif_server.auth_schemas import SessionPublic
 from ortif_server.config import ServerSettings
+from ortif_server.database_slots import set_aside_in_thread
 from ortif_server.errors import ApiError
 from ortif_server.models import Token, User, utcnow
 from ortif_server.schemas import SessionCreate
@@ -33,7 +34,9 @@ def authenticate(session: Session, settings: ServerSettings, body: SessionCreate
         raise locked("account_locked", "account", user.locked_until)
     password_hash = user.password_hash if user else None
     session.commit()  # hand the connection back while argon2 works (it may wait its turn)
-    if not verify_password(password_hash, body.password) or user is None:
+    with set_aside_in_thread():
+        matches = verify_password(password_hash, body.password)
+    if not matches or user is None:
         raise _failure(
             session, settings, user, "invalid_credentials", "Wrong username or password."
         )

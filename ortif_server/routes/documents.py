@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ortif_server import audit, documents, serialize
 from ortif_server.attachments import visible_documents
+from ortif_server.caller import Caller
 from ortif_server.deps import CurrentCaller, IdPath, SessionDep, SettingsDep, StoreDep
 from ortif_server.errors import ApiError, not_found
 from ortif_server.models import Document
@@ -31,6 +34,7 @@ async def upload_document(
         raise documents.too_large(limit)
     media_type = documents.media_type_from(request.headers.get("content-type"))
     filename = documents.filename_from(request.headers.get("content-disposition"))
+    await run_in_threadpool(session.commit)  # no connection held while the body streams in
     try:
         sha256, size = await documents.receive(store, request.stream(), limit)
     except ClientDisconnect:
@@ -43,11 +47,15 @@ async def upload_document(
         uploaded_by_id=caller.token.user_id,
         uploaded_by_invitation_id=caller.token.invitation_id,
     )
+    await run_in_threadpool(_record, session, caller, row)
+    return serialize.document(row)
+
+
+def _record(session: Session, caller: Caller, row: Document) -> None:
     session.add(row)
     session.flush()
     audit.record(session, caller, "upload", ("document", row.id), None)
     session.commit()
-    return serialize.document(row)
 
 
 @router.get("/{document_id}/content", response_model=None)

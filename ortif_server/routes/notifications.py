@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ortif_server import serialize
+from ortif_server.database_slots import Slot
 from ortif_server.deps import CurrentUser, SessionDep
 from ortif_server.models import Notification, utcnow
 from ortif_server.schemas import NotificationPage, NotificationPublic, NotificationsRead
@@ -33,6 +34,7 @@ async def list_notifications(
     """The caller's notifications, newest first; `since_id` keeps only newer ones, and
     with `wait` (seconds) the answer waits until there is one (or the time is up)."""
     wakeups: Wakeups = request.app.state.wakeups
+    slot: Slot = request.state.database_slot
     deadline = time.monotonic() + wait
     with wakeups.subscribe(user.id) as woken:
         items = await run_in_threadpool(_page, session, user.id, unread, since_id)
@@ -40,7 +42,8 @@ async def list_notifications(
             if (left := deadline - time.monotonic()) <= 0:
                 break
             await run_in_threadpool(session.commit)  # the connection goes back meanwhile
-            await wakeups.wait(woken, left)
+            async with slot.set_aside():
+                await wakeups.wait(woken, left)
             items = await run_in_threadpool(_page, session, user.id, unread, since_id)
     return NotificationPage(items=items)
 
