@@ -15,6 +15,7 @@ from ortif_server.dicom_header import InstanceHeader
 from ortif_server.ingest import DIFFERENT_BYTES, PartOutcome
 from ortif_server.models import Instance, Study, StudyUpload
 from ortif_server.textsearch import search_key
+from ortif_server.visibility import visible_study_uids
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,15 @@ def stored_digest(session: Session, sop_instance_uid: str) -> str | None:
     return session.scalar(
         select(Instance.sha256).where(Instance.sop_instance_uid == sop_instance_uid)
     )
+
+
+def may_add_to(session: Session, caller: Caller, study_uid: str) -> bool:
+    """True if the study is new to the platform or the caller may see it."""
+    exists = select(Study.study_instance_uid).where(Study.study_instance_uid == study_uid)
+    if session.scalar(exists) is None:
+        return True
+    visible = exists.where(Study.study_instance_uid.in_(visible_study_uids(caller)))
+    return session.scalar(visible) is not None
 
 
 RACE_ATTEMPTS = 5

@@ -19,9 +19,15 @@ log = logging.getLogger(__name__)
 DICOM_MEDIA_TYPE = b"application/dicom"
 DIFFERENT_BYTES = "SOP Instance UID already stored with different bytes"
 OTHER_STUDY = "belongs to another study than the one of the request URL"
+NOT_YOURS = (
+    "its study is on the platform from another uploader and you may not see it: ask them "
+    "to send it to you in a dossier"
+)
 
 # Returns the SHA-256 the database holds for a SOP Instance UID, if any.
 StoredDigest = Callable[[str], "str | None"]
+# True if the caller may add instances to this study: a new one, or one it sees.
+MayAddTo = Callable[[str], bool]
 
 
 @dataclass
@@ -60,11 +66,13 @@ class StowReceiver:
     store: BlobStore
     boundary: bytes
     stored_digest: StoredDigest
+    may_add_to: MayAddTo
     study_uid: str | None = None
     """The study of the request URL (`POST /studies/{study}`), if any."""
     outcomes: list[PartOutcome] = field(default_factory=list)
     touched_dirs: set[Path] = field(default_factory=set)
     _seen: dict[str, str] = field(default_factory=dict)
+    _studies: dict[str, bool] = field(default_factory=dict)
     _pending: list[tuple[PartOutcome, TempBlob, Future[Path]]] = field(default_factory=list)
     _temp: TempBlob | None = None
     _headers: dict[str, str] = field(default_factory=dict)
@@ -142,6 +150,11 @@ class StowReceiver:
         uid = header.sop_instance_uid
         if self.study_uid is not None and header.study_instance_uid != self.study_uid:
             raise RefusedFile(OTHER_STUDY, uid)
+        study = header.study_instance_uid
+        if study not in self._studies:
+            self._studies[study] = self.may_add_to(study)
+        if not self._studies[study]:
+            raise RefusedFile(NOT_YOURS, uid)
         known = self._seen.get(uid) or self.stored_digest(uid)
         if known is not None and known != sha256:
             raise RefusedFile(DIFFERENT_BYTES, uid)

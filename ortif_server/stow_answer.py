@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ortif_server.dicom_json import Dataset, element
-from ortif_server.ingest import DIFFERENT_BYTES, OTHER_STUDY, PartOutcome
+from ortif_server.ingest import DIFFERENT_BYTES, NOT_YOURS, OTHER_STUDY, PartOutcome
 
 PRIVATE_CREATOR = "ORTIF 1.0"
 CREATOR_TAG = "00770010"
@@ -24,6 +24,7 @@ STUDY_TAG = "00771004"
 # PS3.18 Table 10.5.3-1 and PS3.7 Annex C failure reasons.
 PROCESSING_FAILURE = 0x0110
 DUPLICATE_SOP_INSTANCE = 0x0111
+NOT_AUTHORIZED = 0x0124
 OUT_OF_RESOURCES = 0xA700
 DOES_NOT_MATCH = 0xA900
 CANNOT_UNDERSTAND = 0xC000
@@ -77,6 +78,8 @@ def failure_reason(reason: str) -> int:
         return DUPLICATE_SOP_INSTANCE
     if reason == OTHER_STUDY:
         return DOES_NOT_MATCH
+    if reason == NOT_YOURS:
+        return NOT_AUTHORIZED
     if reason.startswith("could not be stored"):
         return OUT_OF_RESOURCES
     return CANNOT_UNDERSTAND

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -15,7 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from ortif_server import stow_answer
 from ortif_server.caller import Caller
-from ortif_server.catalog import record_outcomes, stored_digest
+from ortif_server.catalog import may_add_to, record_outcomes, stored_digest
 from ortif_server.deps import CurrentCaller, SessionDep, StoreDep
 from ortif_server.errors import DATABASE_ERRORS, ApiError
 from ortif_server.ingest import StowReceiver, multipart_boundary
@@ -25,6 +26,7 @@ from ortif_server.wado_lookup import public_base_url
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 DICOM_JSON = "application/dicom+json"
+T = TypeVar("T")
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -55,7 +57,13 @@ async def _store(
     caller, session, store = found
     boundary = multipart_boundary(request.headers.get("content-type"))
     await run_in_threadpool(session.commit)  # no connection held while the body streams in
-    receiver = StowReceiver(store, boundary, partial(_digest_of, session), study_uid)
+    receiver = StowReceiver(
+        store,
+        boundary,
+        partial(_digest_of, session),
+        partial(_may_add_to, session, caller),
+        study_uid,
+    )
     try:
         await _receive(request, receiver)
     finally:
@@ -69,14 +77,24 @@ async def _store(
 
 
 def _digest_of(session: Session, sop_instance_uid: str) -> str | None:
-    """`stored_digest` in a transaction of its own, which hands its connection back."""
+    return _briefly(session, lambda: stored_digest(session, sop_instance_uid))
+
+
+def _may_add_to(session: Session, caller: Caller, study_uid: str) -> bool:
+    """A study new to the platform, or one the caller sees: adding an instance to a study
+    would otherwise show the whole study to its uploader (and inject an image into it)."""
+    return _briefly(session, lambda: may_add_to(session, caller, study_uid))
+
+
+def _briefly(session: Session, query: Callable[[], T]) -> T:
+    """`query` in a transaction of its own, which hands its connection back."""
     try:
-        digest = stored_digest(session, sop_instance_uid)
+        result = query()
     except DATABASE_ERRORS:
         session.rollback()  # leaves the session usable once the database is back
         raise
     session.commit()
-    return digest
+    return result
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:

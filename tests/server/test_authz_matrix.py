@@ -321,7 +321,6 @@ def _build(world: World, outbox: Path) -> None:
         _directory_ids(world, alice)
         world.ids["study"] = _upload_study(world, alice)
         world.ids["frame"], world.ids["tag"] = "1", "7FE00010"
-        world.ids["new_study"] = generate_uid()
         world.ids["doc"] = _upload_document(alice)
         world.ids["spare_doc"] = _upload_document(alice)
         world.ids["tok"] = alice.post("/api/v1/tokens", json={"name": "x"}).json()["id"]
@@ -452,6 +451,7 @@ def _token(world: World, row: Row, role: str) -> str:
 
 def _path(world: World, row: Row, role: str, expected: int) -> str:
     ids = {key: str(value) for key, value in world.ids.items() if not isinstance(value, dict)}
+    ids["new_study"] = generate_uid()  # new to each caller: the first uploader alone may add
     if row.fresh and 200 <= expected < 300:
         with world.client(world.tokens["owner"]) as alice:
             fresh = _dossier(world, alice, sent=row.fresh == "sent")

@@ -204,3 +204,31 @@ def test_store_into_a_named_study(signed_in: Client) -> None:
     assert answer.status_code == 202
     assert [s for s, _ in statuses(answer)] == ["stored", "refused"]
     assert answer.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xA900]
+
+
+def test_no_one_adds_to_a_study_they_may_not_see(server: Server, signed_in: Client) -> None:
+    """A study's UID is no secret (it is printed on reports): knowing it must not let an
+    uploader see the study, nor slip an image into it."""
+    alice, bob, eve = signed_in("alice"), signed_in("bob"), signed_in("eve")
+    study_uid = generate_uid()
+    original = ct_bytes(study_uid)
+    stow(alice, [original]).raise_for_status()
+
+    intruder = stow(eve, [ct_bytes(study_uid, patient_name="EVE^FAKE"), original])
+    assert intruder.status_code == 409
+    assert [status for status, _ in statuses(intruder)] == ["refused", "refused"]
+    failed = intruder.json()["00081198"]["Value"]
+    assert [item["00081197"]["Value"] for item in failed] == [[0x0124], [0x0124]]
+    assert "another uploader" in statuses(intruder)[0][1]
+    assert eve.get(f"/dicomweb/studies/{study_uid}/metadata").status_code == 404
+    found = eve.get("/dicomweb/studies", params={"StudyInstanceUID": study_uid})
+    assert found.status_code == 204 or found.json() == []
+    assert len(alice.get(f"/dicomweb/studies/{study_uid}/metadata").json()) == 1
+
+    # Bob sees the study through the dossier Alice sent him: he may add his report to it.
+    dossier = create_dossier(alice, [{"kind": "user", "id": server.users["bob"]}])
+    attach = {"study_instance_uids": [study_uid]}
+    alice.post(f"/api/v1/dossiers/{dossier['id']}/exams", json=attach).raise_for_status()
+    alice.post(f"/api/v1/dossiers/{dossier['id']}/send").raise_for_status()
+    assert [s for s, _ in statuses(stow(bob, [ct_bytes(study_uid)]))] == ["stored"]
+    assert [s for s, _ in statuses(stow(alice, [original]))] == ["already_present"]
