@@ -15,7 +15,8 @@ from ortif_server.visibility import visible_study_uids, visible_to_caller
 def check_studies(session: Session, caller: Caller, uids: list[str]) -> list[str]:
     """The distinct UIDs, in order, after checking that the caller may use each."""
     wanted = list(dict.fromkeys(uids))
-    allowed = set(session.scalars(visible_study_uids(caller)).all()) if wanted else set()
+    visible = visible_study_uids(caller).subquery().c[0]
+    allowed = set(session.scalars(select(visible).where(visible.in_(wanted)))) if wanted else set()
     for uid in wanted:
         if uid not in allowed:
             raise invalid("study_instance_uids", f"study {uid} is unknown or not uploaded by you")

@@ -132,7 +132,11 @@ class Requester(Platform):
             self._upload(instances)
             attach = {"study_instance_uids": [study_uid]}
             path = f"/api/v1/dossiers/{dossier['id']}"
-            self.call("POST", f"{path}/exams", "POST /dossiers/{id}/exams", json=attach)
+            answer = self.call("POST", f"{path}/exams", "POST /dossiers/{id}/exams", json=attach)
+            attached = [e["study_instance_uid"] for s in answer["steps"] for e in s["exams"]]
+            if study_uid not in attached:
+                ERRORS["final"] += 1
+                raise FlowFailed(f"dossier {dossier['id']}: attached {attached}, not {study_uid}")
             self.call("POST", f"{path}/send", "POST /dossiers/{id}/send")
         except FlowFailed:
             return

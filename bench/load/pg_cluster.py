@@ -51,6 +51,10 @@ class Cluster:
                   "-U", "postgres", "ortif")  # fmt: skip
         return self
 
+    def postmaster_pid(self) -> int:
+        """The server process, from the first line of `postmaster.pid`."""
+        return int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
+
     def _pg_ctl(self, action: str, *extra: str) -> None:
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "

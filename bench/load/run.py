@@ -19,6 +19,7 @@ import csv
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -60,11 +61,17 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     # in /tmp, not under OUT: the postgres user must reach it when we run as root
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="ortif-load-pg-"))).start()
+    kept = False
     try:
-        return _run(args, out, cluster)
+        status = _run(args, out, cluster)
+        kept = bool(json.loads((out / "results.json").read_text())["verification"]["problems"])
+        return status
     finally:
         cluster.stop()
-        shutil.rmtree(cluster.directory, ignore_errors=True)
+        if kept:  # what went wrong is in the database: `pg_ctl -D DIR/data start` to look
+            print(f"verification problems: PostgreSQL's data kept in {cluster.directory}")
+        else:
+            shutil.rmtree(cluster.directory, ignore_errors=True)
 
 
 def _arguments() -> argparse.Namespace:
@@ -89,14 +96,17 @@ def _run(args: argparse.Namespace, out: Path, cluster: Cluster) -> int:
         sampler = _RssSampler(server.process.pid).start()
         faults = _Faults(server.process.pid, cluster, args.duration) if args.faults else None
         config = _config(out, accounts)
+        cpu = _CpuMeter(server.process.pid, cluster)
         started = time.monotonic()
         _locust(url, args, out, config, faults)
         elapsed = time.monotonic() - started
+        cpu_used = cpu.stop(elapsed)
         sampler.stop()
         verdict = verify(url, out / "manifest.jsonl", PASSWORD, settings.blobs_dir)
     finally:
         server.stop()
     results = _results(args, out, baseline, sampler, faults, verdict, elapsed)
+    results["cpu_seconds"] = cpu_used
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(_report(results))
     return 0 if results["targets"]["held"] else 1
@@ -215,6 +225,56 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and its descendants, reaped ones included."""
+    parents: dict[int, int] = {}
+    seconds: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        # utime, stime, and cutime, cstime: the children it has waited for
+        seconds[pid] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+    def total(pid: int) -> float:
+        return seconds.get(pid, 0.0) + sum(total(c) for c, p in parents.items() if p == pid)
+
+    return total(root)
+
+
+class _CpuMeter:
+    """CPU used by the server, PostgreSQL and Locust while the load runs."""
+
+    def __init__(self, server_pid: int, cluster: Cluster) -> None:
+        self.server_pid, self.cluster = server_pid, cluster
+        self.postgres_pid = cluster.postmaster_pid()
+        self.server = _tree_cpu_seconds(server_pid)
+        self.postgres = _tree_cpu_seconds(self.postgres_pid)
+        self.locust = _reaped_children_cpu()
+
+    def stop(self, elapsed: float) -> dict[str, float | None]:
+        restarted = self.cluster.postmaster_pid() != self.postgres_pid
+        postgres = None if restarted else _tree_cpu_seconds(self.postgres_pid) - self.postgres
+        used = {
+            "server_s": _tree_cpu_seconds(self.server_pid) - self.server,
+            "postgresql_s": postgres,
+            "locust_s": _reaped_children_cpu() - self.locust,
+        }
+        cores = os.cpu_count() or 1
+        return {
+            **{k: None if v is None else round(v, 1) for k, v in used.items()},
+            "available_s": round(elapsed * cores, 1),
+        }
+
+
+def _reaped_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_mb(pid: int) -> float:
@@ -388,6 +448,7 @@ def _report(results: dict[str, Any]) -> str:
         f"{load['per_request_mb_per_s']:.1f} MB/s per upload; "
         f"{load['studies']} studies, {load['instances']} instances",
         f"server RSS: {results['server_rss_mb']}",
+        f"CPU seconds while the load ran: {results['cpu_seconds']}",
         f"errors: {results['errors']}; failed attempts: {results['failed_attempts']}",
         f"faults: {results['faults']}",
         f"verification: {results['verification']}",

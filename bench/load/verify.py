@@ -60,13 +60,16 @@ def _token(client: httpx.Client, tokens: dict[str, str], username: str, password
     return tokens[username]
 
 
-def _held(client: httpx.Client, headers: dict[str, str], sent: dict[str, Any]) -> dict[str, str]:
+def _held(
+    client: httpx.Client, headers: dict[str, str], sent: dict[str, Any]
+) -> dict[str, str] | list[str]:
+    """The study's instances in the dossier's manifest, or the studies it lists instead."""
     answer = client.get(f"/api/v1/dossiers/{sent['dossier']}/manifest", headers=headers)
     answer.raise_for_status()
     for exam in answer.json()["exams"]:
         if exam["study_instance_uid"] == sent["study"]:
             return {i["sop_instance_uid"]: i["sha256"] for i in exam["instances"]}
-    return {}
+    return [exam["study_instance_uid"] for exam in answer.json()["exams"]]
 
 
 def _count(client: httpx.Client, headers: dict[str, str], study_uid: str) -> int | None:
@@ -79,11 +82,11 @@ def _count(client: httpx.Client, headers: dict[str, str], study_uid: str) -> int
 
 
 def _compare(
-    sent: dict[str, Any], held: dict[str, str], count: int | None, blobs_dir: Path
+    sent: dict[str, Any], held: dict[str, str] | list[str], count: int | None, blobs_dir: Path
 ) -> str | None:
     instances: dict[str, str] = sent["instances"]
-    if not held:
-        return "not attached to its dossier (the flow did not finish)"
+    if isinstance(held, list):
+        return f"not in its dossier's manifest, which lists {held}; QIDO-RS counts {count}"
     if held != instances:
         missing = len(instances.keys() - held.keys())
         extra = len(held.keys() - instances.keys())
