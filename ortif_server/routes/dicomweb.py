@@ -56,7 +56,7 @@ async def _store(
 ) -> JSONResponse:
     caller, session, store = found
     boundary = multipart_boundary(request.headers.get("content-type"))
-    await run_in_threadpool(session.commit)  # no connection held while the body streams in
+    await run_in_threadpool(session.commit)  # no connection held until the first part
     receiver = StowReceiver(
         store,
         boundary,
@@ -87,14 +87,14 @@ def _may_add_to(session: Session, caller: Caller, study_uid: str) -> bool:
 
 
 def _briefly(session: Session, query: Callable[[], T]) -> T:
-    """`query` in a transaction of its own, which hands its connection back."""
+    """`query`, on the connection the upload keeps until its instances are recorded (one
+    round trip per part: no checkout, ping and commit each time; the request's database
+    slot accounts for the connection)."""
     try:
-        result = query()
+        return query()
     except DATABASE_ERRORS:
         session.rollback()  # leaves the session usable once the database is back
         raise
-    session.commit()
-    return result
 
 
 async def _receive(request: Request, receiver: StowReceiver) -> None:
