@@ -88,6 +88,16 @@ def test_complete_transfer(ortif: Ortif, live_server: LocalServer, tmp_path: Pat
     hidden = ortif("--profile", "outsider", "dossier", "show", dossier_id)
     assert hidden.exit_code == 5, hidden.stderr
 
+    # The outsider holds a copy of the CD: sending it does not show him the platform's study.
+    copied = ortif(
+        "--profile", "outsider", "--json", "dossier", "create", "--to",
+        "chu lyon/NEURORADIOLOGIE/Martin", "--patient-name", "Lefèvre", "--patient-first-name",
+        "Hélène", "--patient-id", "PID-E2E-1", "--patient-birth-date", "14/02/1970",
+        "--exam-dir", str(tmp_path / "cd"),
+    )  # fmt: skip
+    assert copied.exit_code == 6, copied.stderr
+    assert "another uploader" in copied.stderr, copied.stderr
+
     blobs = live_server.data_dir / "blobs"
     for path in study.paths:
         digest = sha256(path)
