@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import httpx
 
@@ -30,15 +31,33 @@ def free_port() -> int:
         return port
 
 
-def stop_process(process: subprocess.Popen[bytes] | None) -> None:
-    """Terminate a child process if it still runs; kill it after 10 seconds."""
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+Child = TypeVar("Child", bound="ChildProcess")
+
+
+class ChildProcess:
+    """A child process the CLI started (`self.process`): stopped by `stop()` or at the
+    end of a `with` block."""
+
+    process: subprocess.Popen[bytes] | None
+
+    def stop(self) -> None:
+        """Terminate the process if it still runs; kill it after 10 seconds."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self: Child) -> Child:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
 
 
 def server_command(*args: str) -> list[str]:
@@ -58,7 +77,7 @@ class Account:
 
 
 @dataclass
-class LocalServer:
+class LocalServer(ChildProcess):
     """`ortif-server init`, `user add` and `serve` in a data directory; stopped on exit."""
 
     data_dir: Path
@@ -145,14 +164,3 @@ class LocalServer:
             f"The local platform server did not start on {self.url}.",
             hint=f"See {self.data_dir / 'server.log'}.",
         )
-
-    def stop(self) -> None:
-        stop_process(self.process)
-
-    def __enter__(self) -> LocalServer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -13,13 +13,12 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from ortif_cli.errors import ConnectionFailure, UsageError
-from ortif_cli.localserver import free_port, stop_process
+from ortif_cli.localserver import ChildProcess, free_port
 
 READY_TIMEOUT = 30.0
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "tests" / "psc_provider"
@@ -68,7 +67,7 @@ def provider_dir(directory: Path | None = None) -> Path:
 
 
 @dataclass
-class LocalPscProvider:
+class LocalPscProvider(ChildProcess):
     """`node provider.js` on a free loopback port; stopped on exit."""
 
     workdir: Path
@@ -137,14 +136,3 @@ class LocalPscProvider:
     def _answer(self, request_id: str, action: str) -> None:
         url = f"{self.issuer}/ecps/requests/{request_id}/{action}"
         httpx.post(url, timeout=10.0).raise_for_status()
-
-    def stop(self) -> None:
-        stop_process(self.process)
-
-    def __enter__(self) -> LocalPscProvider:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
