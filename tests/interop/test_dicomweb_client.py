@@ -15,9 +15,11 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 from PIL import Image
 from pydicom import Dataset
+from pydicom.uid import generate_uid
 
 from tests.dicom_codecs import pattern
 from tests.interop.dicomweb_platform import Platform, exchanged_study, platform
+from tests.server.conftest import password
 
 __all__ = ["platform"]
 pytestmark = pytest.mark.interop
@@ -165,3 +167,23 @@ def test_errors_reach_the_client(
     with pytest.raises(requests.HTTPError) as bad:
         client.search_for_studies(search_filters={"StudyDate": "yesterday"})
     assert bad.value.response.status_code == 400
+    # Another uploader who knows the study's UID may not add to it (0x0124, not authorized).
+    eve = client_for(platform, _token(platform, "eve"))
+    intruder = some.copy()
+    intruder.SOPInstanceUID = intruder.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    with pytest.raises(requests.HTTPError) as not_yours:
+        eve.store_instances([intruder])
+    assert not_yours.value.response.status_code == 409
+    [failed] = Dataset.from_json(not_yours.value.response.json()).FailedSOPSequence
+    assert failed.FailureReason == 0x0124
+    with pytest.raises(requests.HTTPError) as hidden:
+        eve.retrieve_study_metadata(uid)
+    assert hidden.value.response.status_code == 404
+
+
+def _token(platform: Platform, username: str) -> str:
+    credentials = {"username": username, "password": password(username)}
+    answer = requests.post(f"{platform.url}/api/v1/session", json=credentials, timeout=30)
+    answer.raise_for_status()
+    token: str = answer.json()["access_token"]
+    return token
